@@ -1,0 +1,1 @@
+"""Faust agents, one module per slice: read a topic, call domain/, write tables and topics."""

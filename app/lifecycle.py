@@ -1,0 +1,68 @@
+"""Health log of a worker: start, stop, rebalances, recovery, and rates every few seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mode
+
+from app import observability
+from app.faust_app import app, settings
+
+
+def _paths() -> tuple[Path, Path]:
+    datadir = Path(app.conf.datadir)
+    return (
+        settings.audit_log or datadir / "audit.jsonl",
+        settings.health_log or datadir / "health.jsonl",
+    )
+
+
+def _tps(tps: Any) -> list[str]:
+    return sorted(f"{tp.topic}/{tp.partition}" for tp in tps)
+
+
+@app.on_worker_init.connect
+def open_logs(sender: Any, **kwargs: Any) -> None:
+    observability.configure(*_paths())
+
+
+@app.on_partitions_assigned.connect
+async def log_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+    observability.health("partitions_assigned", partitions=_tps(assigned))
+
+
+@app.on_partitions_revoked.connect
+async def log_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+    observability.health("partitions_revoked", partitions=_tps(revoked))
+
+
+@app.on_rebalance_complete.connect
+async def log_recovered(sender: Any, **kwargs: Any) -> None:
+    observability.health("recovery_done", assigned=_tps(app.consumer.assignment()))
+
+
+@app.service
+class HealthReporter(mode.Service):
+    """Writes the lifecycle lines and, every ``ORDERS_HEALTH_INTERVAL`` s, the rates."""
+
+    async def on_started(self) -> None:
+        audit, health = _paths()
+        observability.health(
+            "start",
+            worker=str(app.conf.canonical_url),
+            audit=str(audit),
+            healthLog=str(health),
+            group=app.conf.id,
+        )
+
+    async def on_stop(self) -> None:
+        observability.health("stop", totals=dict(observability.counters.counts))
+        observability.flush()
+
+    @mode.Service.task
+    async def _report(self) -> None:
+        while not self.should_stop:
+            await self.sleep(settings.health_interval)
+            observability.health("metrics", **observability.counters.rates())

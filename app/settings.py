@@ -1,0 +1,44 @@
+"""Every setting of the order system in one frozen object, read from the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+class Settings(BaseSettings):
+    """Our own settings (prefix ``ORDERS_``); Faust's own ones keep Faust's names.
+
+    Faust reads ``BROKER_URL``, ``WEB_PORT``, ``APP_DATADIR``, ``BROKER_SESSION_TIMEOUT`` … itself,
+    so those are passed to ``faust.App`` only as defaults and the documented variables still win.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ORDERS_", frozen=True, extra="ignore")
+
+    app_id: str = Field("orders", description="Faust app id: consumer group and changelog prefix")
+    broker_url: str = Field("kafka://localhost:9092", description="default when BROKER_URL unset")
+    topic_prefix: str = Field("", description="prepended to every topic name (test isolation)")
+    topic_partitions: int = Field(3, ge=1)
+    topic_replication: int = Field(1, ge=1)
+    min_insync_replicas: int | None = Field(None, ge=1, description="unset: the broker's default")
+    retention_days: float = Field(7, gt=0, description="business topics")
+    dlq_retention_days: float = Field(30, gt=0)
+    session_timeout: float = Field(10.0, gt=0, description="default for BROKER_SESSION_TIMEOUT")
+    audit_log: Path | None = Field(None, description="default: <datadir>/audit.jsonl")
+    health_log: Path | None = Field(None, description="default: <datadir>/health.jsonl")
+    health_interval: float = Field(10.0, gt=0, description="seconds between metric lines")
+    route_timeout: float = Field(5.0, gt=0, description="seconds for a request forwarded to owner")
+    retry_after: int = Field(5, ge=1, description="Retry-After seconds on 503")
+
+    def retention_ms(self, *, dlq: bool = False) -> int:
+        return int((self.dlq_retention_days if dlq else self.retention_days) * DAY_MS)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,75 @@
+"""Every Kafka topic, declared once: name, key, partitions, replication, retention."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faust
+
+from app.faust_app import app, settings
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str  # logical name, as in DESIGN.md; the real name adds ORDERS_TOPIC_PREFIX
+    key: str
+    dlq: bool = False
+    compacted: bool = False
+
+    @property
+    def real_name(self) -> str:
+        return settings.topic_prefix + self.name
+
+    def config(self) -> dict[str, str]:
+        cfg = {"retention.ms": str(settings.retention_ms(dlq=self.dlq))}
+        if self.compacted:
+            cfg["cleanup.policy"] = "compact"
+        if settings.min_insync_replicas:
+            cfg["min.insync.replicas"] = str(settings.min_insync_replicas)
+        return cfg
+
+
+SPECS: tuple[TopicSpec, ...] = (
+    TopicSpec("orders.commands", key="userId"),
+    TopicSpec("orders.events", key="orderId"),
+    TopicSpec("inventory.commands", key="sku"),
+    TopicSpec("payments.commands", key="orderId"),
+    TopicSpec("users.events", key="userId"),
+    TopicSpec("carts.events", key="userId"),
+    TopicSpec("orders.aggregates", key="userId", compacted=True),
+    TopicSpec("orders.dlq", key="original key", dlq=True),
+)
+
+
+def _declare(spec: TopicSpec) -> faust.TopicT:
+    return app.topic(
+        spec.real_name,
+        key_type=bytes,
+        value_type=bytes,
+        partitions=settings.topic_partitions,
+        replicas=settings.topic_replication,
+        retention=settings.retention_ms(dlq=spec.dlq) / 1000,
+        compacting=spec.compacted,
+        config=spec.config(),
+    )
+
+
+orders_commands_topic = _declare(SPECS[0])
+orders_events_topic = _declare(SPECS[1])
+inventory_commands_topic = _declare(SPECS[2])
+payments_commands_topic = _declare(SPECS[3])
+users_events_topic = _declare(SPECS[4])
+carts_events_topic = _declare(SPECS[5])
+orders_aggregates_topic = _declare(SPECS[6])
+orders_dlq_topic = _declare(SPECS[7])
+
+BY_NAME: dict[str, faust.TopicT] = {
+    spec.name: topic
+    for spec, topic in zip(
+        SPECS,
+        (orders_commands_topic, orders_events_topic, inventory_commands_topic,
+         payments_commands_topic, users_events_topic, carts_events_topic,
+         orders_aggregates_topic, orders_dlq_topic),
+        strict=True,
+    )
+}  # fmt: skip

@@ -1,0 +1,107 @@
+"""Order status projection: ``evolve(status, envelope, body) -> status``, idempotent per eventId."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.envelope import Envelope
+from domain.messages import (
+    Message,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderCreated,
+    OrderMessage,
+    OrderRejected,
+    PaymentAuthorized,
+    PaymentRejected,
+    StockReserved,
+    StockUnavailable,
+)
+from domain.types import UtcDatetime
+
+PENDING, CREATED, REJECTED = "PENDING", "CREATED", "REJECTED"
+STOCK_RESERVED, PAYMENT_AUTHORIZED = "STOCK_RESERVED", "PAYMENT_AUTHORIZED"
+CONFIRMED, CANCELLED = "CONFIRMED", "CANCELLED"
+TERMINAL = frozenset({REJECTED, CONFIRMED, CANCELLED})
+_RANK = {PENDING: 0, CREATED: 1, STOCK_RESERVED: 2, PAYMENT_AUTHORIZED: 3}
+_STATUS_OF: dict[type[Message], str] = {
+    OrderCreated: CREATED,
+    OrderRejected: REJECTED,
+    StockReserved: STOCK_RESERVED,
+    PaymentAuthorized: PAYMENT_AUTHORIZED,
+    OrderConfirmed: CONFIRMED,
+    OrderCancelled: CANCELLED,
+}
+
+
+class HistoryEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    type: str
+    timestamp: UtcDatetime
+
+
+class OrderStatus(BaseModel):
+    """What ``GET /orders/{id}/status`` answers, plus the ids already applied (not shown)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    orderId: str
+    userId: str | None = None
+    status: str = PENDING
+    details: dict[str, Any] = Field(default_factory=dict)
+    events: list[HistoryEntry] = Field(default_factory=list)
+    lastUpdated: UtcDatetime | None = None
+    appliedEventIds: list[str] = Field(default_factory=list)
+
+    def public(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"appliedEventIds", "userId"})
+
+
+def next_status(current: str, body: Message) -> str:
+    """Statuses only move forward, a terminal one is final: late or stray events never regress."""
+    target = _STATUS_OF.get(type(body))
+    if target is None or current in TERMINAL:
+        return current
+    if target in TERMINAL or _RANK[target] > _RANK[current]:
+        return target
+    return current
+
+
+def _details(body: Message) -> dict[str, Any]:
+    """The part of an event a customer looks at, merged into ``details``."""
+    if isinstance(body, OrderCreated):
+        return body.model_dump(mode="json", include={"customer", "items", "amount", "currency"})
+    if isinstance(body, OrderRejected):
+        return {"reasons": list(body.reasons)}
+    if isinstance(body, StockUnavailable):
+        return {"unavailable": {"sku": body.sku, "requested": body.requested}}
+    if isinstance(body, PaymentAuthorized):
+        return {"authorizationCode": body.authorizationCode}
+    if isinstance(body, PaymentRejected):
+        return {"paymentRejection": body.rejectionReason}
+    if isinstance(body, OrderCancelled):
+        return {"reason": body.reason}
+    return {}
+
+
+def evolve(state: OrderStatus | None, envelope: Envelope, body: OrderMessage) -> OrderStatus:
+    """Fold one event into the status; an eventId already applied returns the state unchanged."""
+    current = state or OrderStatus(orderId=body.orderId)
+    event_id = str(envelope.eventId)
+    if event_id in current.appliedEventIds:
+        return current
+    return current.model_copy(
+        update={
+            "userId": current.userId or body.userId,
+            "status": next_status(current.status, body),
+            "details": {**current.details, **_details(body)},
+            "events": [
+                *current.events,
+                HistoryEntry(type=envelope.eventType, timestamp=envelope.timestamp),
+            ],
+            "lastUpdated": envelope.timestamp,
+            "appliedEventIds": [*current.appliedEventIds, event_id],
+        }
+    )

@@ -1,0 +1,1 @@
+"""RocksDB-backed tables with Kafka changelogs, one module per slice."""

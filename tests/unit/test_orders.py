@@ -1,0 +1,121 @@
+"""Order status folding: every transition a row; duplicates change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from domain import envelope
+from domain.messages import (
+    Customer,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderCreated,
+    OrderMessage,
+    OrderRejected,
+    PaymentAuthorized,
+    PaymentRejected,
+    PricedItem,
+    StockReserved,
+    StockUnavailable,
+)
+from domain.orders import (
+    CANCELLED,
+    CONFIRMED,
+    CREATED,
+    PAYMENT_AUTHORIZED,
+    PENDING,
+    REJECTED,
+    STOCK_RESERVED,
+    OrderStatus,
+    evolve,
+    next_status,
+)
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+IDS = {"orderId": "o-1", "userId": "u-1"}
+CREATED_EVT = OrderCreated(
+    **IDS,
+    customer=Customer(name="Ada", email="ada@example.com", tier="standard"),
+    items=[PricedItem(sku="s-1", name="Thing", quantity=1, unitPrice="9.99")],
+    amount="9.99",
+    currency="EUR",
+    createdAt=NOW,
+)
+RESERVED = StockReserved(**IDS, sku="s-1", quantity=1)
+UNAVAILABLE = StockUnavailable(**IDS, sku="s-1", requested=1, available=0)
+AUTHORIZED = PaymentAuthorized(**IDS, amount="9.99", authorizationCode="A1", processedAt=NOW)
+DECLINED = PaymentRejected(**IDS, amount="9.99", rejectionReason="limit", processedAt=NOW)
+CONFIRMED_EVT = OrderConfirmed(**IDS)
+CANCELLED_EVT = OrderCancelled(**IDS, reason="timeout")
+REJECTED_EVT = OrderRejected(**IDS, reasons=["unknown customer"])
+
+
+@pytest.mark.parametrize(
+    ("current", "event", "expected"),
+    [
+        (PENDING, CREATED_EVT, CREATED),
+        (PENDING, REJECTED_EVT, REJECTED),
+        (CREATED, RESERVED, STOCK_RESERVED),
+        (STOCK_RESERVED, RESERVED, STOCK_RESERVED),
+        (CREATED, UNAVAILABLE, CREATED),
+        (STOCK_RESERVED, AUTHORIZED, PAYMENT_AUTHORIZED),
+        (STOCK_RESERVED, DECLINED, STOCK_RESERVED),
+        (PAYMENT_AUTHORIZED, CONFIRMED_EVT, CONFIRMED),
+        (STOCK_RESERVED, CANCELLED_EVT, CANCELLED),
+        (CREATED, CANCELLED_EVT, CANCELLED),
+        # late or stray events never move a status back, and terminal is final
+        (PAYMENT_AUTHORIZED, RESERVED, PAYMENT_AUTHORIZED),
+        (PAYMENT_AUTHORIZED, CREATED_EVT, PAYMENT_AUTHORIZED),
+        (CONFIRMED, CANCELLED_EVT, CONFIRMED),
+        (CANCELLED, AUTHORIZED, CANCELLED),
+        (REJECTED, CREATED_EVT, REJECTED),
+    ],
+)
+def test_transitions(current: str, event: OrderMessage, expected: str) -> None:
+    assert next_status(current, event) == expected
+
+
+def fold(*events: OrderMessage, state: OrderStatus | None = None) -> OrderStatus:
+    for body in events:
+        state = evolve(state, envelope.build(body, correlation_id="o-1", timestamp=NOW), body)
+    assert state is not None
+    return state
+
+
+def test_happy_path_keeps_details_and_history() -> None:
+    status = fold(CREATED_EVT, RESERVED, AUTHORIZED, CONFIRMED_EVT)
+    public = status.public()
+    assert public["status"] == CONFIRMED
+    assert [e["type"] for e in public["events"]] == [
+        "OrderCreated",
+        "StockReserved",
+        "PaymentAuthorized",
+        "OrderConfirmed",
+    ]
+    assert public["details"]["amount"] == 9.99 and public["details"]["customer"]["name"] == "Ada"
+    assert public["details"]["authorizationCode"] == "A1"
+    assert public["lastUpdated"] == "2026-11-24T10:00:00.000Z"
+    assert set(public) == {"orderId", "status", "details", "events", "lastUpdated"}
+
+
+def test_cancellation_reason_is_visible() -> None:
+    status = fold(CREATED_EVT, UNAVAILABLE, CANCELLED_EVT)
+    assert status.status == CANCELLED
+    assert status.details["reason"] == "timeout"
+    assert status.details["unavailable"] == {"sku": "s-1", "requested": 1}
+
+
+def test_same_event_id_applied_twice_changes_nothing() -> None:
+    env = envelope.build(CREATED_EVT, correlation_id="o-1", event_id=uuid.uuid4(), timestamp=NOW)
+    once = evolve(None, env, CREATED_EVT)
+    twice = evolve(once, env, CREATED_EVT)
+    assert twice == once
+    assert len(twice.events) == 1
+
+
+def test_same_type_with_new_event_id_is_a_new_event() -> None:
+    status = fold(CREATED_EVT, RESERVED, RESERVED)
+    assert len(status.events) == 3

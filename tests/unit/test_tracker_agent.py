@@ -1,0 +1,70 @@
+"""The tracker agent in Faust's test context (memory store, no broker)."""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+import pytest
+
+from agents import intake, tracker
+from app.faust_app import app
+from domain import simulation
+from tables.orders import load_status
+
+
+@pytest.fixture()
+def dead_letters(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """What the agent sends to orders.dlq (no broker in a unit test)."""
+    sent: list[dict] = []
+
+    async def capture(*, key: bytes | None, value: bytes) -> None:
+        sent.append({"key": key, **orjson.loads(value)})
+
+    monkeypatch.setattr(intake.orders_dlq_topic, "send", capture)
+    return sent
+
+
+@pytest.fixture(autouse=True, scope="module")
+def memory_store() -> None:
+    app.conf.store = "memory://"  # before the table's store is first used
+    app.finalize()
+    app.flow_control.resume()
+
+
+def order_created() -> tuple[str, bytes]:
+    rec = next(iter(simulation.orders(1, seed=uuid.uuid4().int)))
+    return rec.key, rec.value
+
+
+async def test_valid_event_becomes_status() -> None:
+    key, value = order_created()
+    async with tracker.track_orders.test_context() as agent:
+        event = await agent.put(key=key.encode(), value=value)
+        assert agent.results[event.message.offset] == "applied"
+    status = load_status(key)
+    assert status is not None and status.status == "CREATED"
+    assert [e.type for e in status.events] == ["OrderCreated"]
+
+
+async def test_redelivered_event_changes_nothing() -> None:
+    key, value = order_created()
+    async with tracker.track_orders.test_context() as agent:
+        await agent.put(key=key.encode(), value=value)
+        first = load_status(key)
+        await agent.put(key=key.encode(), value=value)
+    assert load_status(key) == first
+    assert first is not None and len(first.events) == 1
+
+
+async def test_corrupt_record_goes_to_dlq_and_agent_keeps_going(dead_letters: list[dict]) -> None:
+    key, value = order_created()
+    async with tracker.track_orders.test_context() as agent:
+        bad = await agent.put(key=b"k-1", value=b'{"eventId": 1')
+        assert agent.results[bad.message.offset] == "dead-lettered"
+        await agent.put(key=key.encode(), value=value)
+    assert len(dead_letters) == 1
+    letter = dead_letters[0]
+    assert letter["key"] == b"k-1" and letter["failureReason"] == "deserialization"
+    assert letter["originalPayload"] == '{"eventId": 1' and letter["consumerGroup"] == app.conf.id
+    assert load_status(key) is not None

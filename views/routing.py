@@ -1,0 +1,83 @@
+"""Answer a keyed read on the worker that owns the key, from whichever worker is asked.
+
+Faust's ``table_route`` answers 500 with a traceback when the owner is gone and, with JSON keys,
+routes to the wrong worker (faust-streaming #514). This does the same job with raw keys, a
+timeout, and a 503 + ``Retry-After`` (one log line) whenever the owner cannot answer now.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import aiohttp
+import faust
+from aiohttp import web
+from faust.types import TP
+
+from app.faust_app import app, settings
+from app.partitioning import partition_for
+from app.web_errors import problem
+
+log = logging.getLogger(__name__)
+FORWARDED = "X-Orders-Forwarded-By"
+
+
+def unavailable(detail: str) -> web.Response:
+    return problem(503, "unavailable", detail, headers={"Retry-After": str(settings.retry_after)})
+
+
+def _owner_of(table: faust.Table, key: str) -> tuple[TP, str | None]:
+    changelog = table.changelog_topic.get_topic_name()
+    tp = TP(changelog, partition_for(key.encode(), table.partitions or settings.topic_partitions))
+    for url, topics in app.router.tables_metadata().items():
+        if tp.partition in topics.get(changelog, ()):
+            return tp, url
+    return tp, None
+
+
+def _serving_locally(tp: TP) -> str | None:
+    """Why this worker cannot answer for ``tp`` right now, or None when it can."""
+    if app.rebalancing or not app.tables.recovery.completed.is_set():
+        return "this worker is rebalancing or recovering its tables"
+    if tp not in app.assignor.assigned_actives():
+        return f"partition {tp.partition} of {tp.topic} is not active on this worker"
+    return None
+
+
+async def route(
+    request: web.Request, table: faust.Table, key: str, local: Callable[[], Awaitable[web.Response]]
+) -> web.Response:
+    tp, owner = _owner_of(table, key)
+    if owner is None:
+        return unavailable(f"no worker owns partition {tp.partition} yet")
+    if owner.rstrip("/") == str(app.conf.canonical_url).rstrip("/") or request.headers.get(
+        FORWARDED
+    ):
+        reason = _serving_locally(tp)
+        return unavailable(reason) if reason else await local()
+    return await _forward(request, owner, tp)
+
+
+async def _forward(request: web.Request, owner: str, tp: TP) -> web.Response:
+    url = owner.rstrip("/") + request.rel_url.human_repr()
+    timeout = aiohttp.ClientTimeout(total=settings.route_timeout + _wait_of(request))
+    try:
+        async with app.http_client.get(
+            url, headers={FORWARDED: str(app.conf.canonical_url)}, timeout=timeout
+        ) as resp:
+            body = await resp.read()
+            headers = {k: v for k, v in resp.headers.items() if k in ("Retry-After", "Location")}
+            return web.Response(
+                body=body, status=resp.status, content_type=resp.content_type, headers=headers
+            )
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        log.warning("owner %s of %s unreachable: %s", owner, tp, type(exc).__name__)
+        return unavailable(f"the worker owning partition {tp.partition} ({owner}) is unreachable")
+
+
+def _wait_of(request: web.Request) -> float:
+    try:
+        return max(0.0, float(request.query.get("wait", 0)))
+    except ValueError:
+        return 0.0
