@@ -59,10 +59,13 @@ _listeners: list[logging.handlers.QueueListener] = []
 def _attach(logger: logging.Logger, path: Path, formatter: logging.Formatter) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     file_handler = logging.FileHandler(path, encoding="utf-8")
-    file_handler.setFormatter(formatter)
+    file_handler.setFormatter(logging.Formatter("%(message)s"))
     q: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     listener = logging.handlers.QueueListener(q, file_handler)
-    logger.addHandler(logging.handlers.QueueHandler(q))
+    # The queue handler formats (a cheap orjson call); the thread only does the file I/O.
+    enqueue = logging.handlers.QueueHandler(q)
+    enqueue.setFormatter(formatter)
+    logger.addHandler(enqueue)
     listener.start()
     _listeners.append(listener)
 

@@ -1,0 +1,39 @@
+# Two commands: `make demo` runs the system, `make test` runs every test. Both install what is missing.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install jars test unit lint demo stop clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv and install the project with its dev tools
+
+jars: install  ## fetch Apache Kafka's jars from Maven Central once (.localkafka/lib)
+	$(BIN)/python -c "import localkafka; print(localkafka.ensure_jars())"
+
+test: jars  ## every test: unit, then integration and e2e on brokers the suite starts itself
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+unit: install  ## the fast tests only (no broker)
+	$(BIN)/python -m pytest -q tests/unit
+
+lint: install  ## ruff (lint + format check) and mypy on domain/ and localkafka/
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/mypy --strict localkafka
+
+demo: jars  ## broker + topics + two workers (Procfile) + sample traffic; prints where to look
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh start
+
+stop:  ## stop what `make demo` started
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh stop
+
+clean: stop
+	rm -rf .data

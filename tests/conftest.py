@@ -1,0 +1,23 @@
+"""Shared fixtures: a real Kafka broker (localkafka) and isolated deployments of the app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.system import System
+
+pytest_plugins = ["localkafka.pytest_plugin"]
+
+
+@pytest.fixture()
+def system(kafka_bootstrap: str, tmp_path: Path) -> Iterator[System]:
+    """Topics created under a fresh prefix; workers started by the test are killed after it."""
+    sys_ = System(kafka_bootstrap, tmp_path)
+    sys_.create_topics()
+    try:
+        yield sys_
+    finally:
+        sys_.stop_all()

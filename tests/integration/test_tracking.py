@@ -1,0 +1,113 @@
+"""Order tracking on a real broker with a real worker process: statuses, DLQ, audit trail."""
+
+from __future__ import annotations
+
+import json
+import uuid
+import zlib
+
+import orjson
+
+from app.partitioning import partition_for
+from domain import envelope, simulation
+from domain.messages import OrderConfirmed
+from tests.support.kafka import produce, read_topic
+from tests.support.system import System, eventually
+
+
+def test_simulated_orders_become_statuses_and_corrupt_ones_are_kept(system: System) -> None:
+    # Given one worker
+    worker = system.start_worker()
+    worker.wait_ready()
+    # When the simulator sends 100 orders and 5 corrupt records
+    system.faust(
+        "simulate", "--orders", "100", "--corrupt-ratio", "0.05", "--rate", "0", "--seed", "42"
+    )
+    orders = [r for r in simulation.orders(100, seed=42, corrupt_ratio=0.05) if not r.corrupt]
+    # Then every order has a status over HTTP
+    for rec in orders:
+        body = eventually(lambda rec=rec: worker.get(f"/orders/{rec.key}/status").json())
+        assert body["status"] == "CREATED", body
+        assert body["details"]["customer"]["email"].endswith("@example.com")
+        assert [e["type"] for e in body["events"]] == ["OrderCreated"]
+    # And the 5 corrupt records are on the DLQ with their context
+    letters = [
+        orjson.loads(r.value) for r in read_topic(system.bootstrap, system.topic("orders.dlq"), 5)
+    ]
+    assert len(letters) == 5
+    assert {d["failureReason"] for d in letters} <= {"deserialization", "validation"}
+    assert all(
+        d["originalTopic"] == system.topic("orders.events") and d["errorMessage"] for d in letters
+    )
+    # And the audit trail has one line per record received, 5 of them invalid
+    lines = eventually(lambda: (ls := worker.audit_lines()) and len(ls) >= 105 and ls)
+    audit = [json.loads(line) for line in lines]
+    assert len(audit) == 105
+    assert sum(not a["valid"] for a in audit) == 5
+    assert all(a["reason"] for a in audit if not a["valid"])
+
+
+def test_unknown_order_is_a_json_404_and_health_is_ok(system: System) -> None:
+    worker = system.start_worker()
+    worker.wait_ready()
+    resp = worker.get("/orders/does-not-exist/status")
+    assert resp.status_code == 404
+    assert resp.json() == {"error": "not_found", "detail": "no order 'does-not-exist'"}
+    assert worker.get("/no/such/route").json()["error"] == "not_found"
+    health = worker.get("/health")
+    assert health.status_code == 200 and health.json()["status"] == "ok"
+
+
+def test_faust_send_shows_up_in_status_view(system: System) -> None:
+    worker = system.start_worker()
+    worker.wait_ready()
+    order_id = f"o-{uuid.uuid4().hex[:8]}"
+    body = OrderConfirmed(orderId=order_id, userId="u-1")
+    raw = envelope.dumps(envelope.build(body, correlation_id=order_id)).decode()
+    system.faust("send", system.topic("orders.events"), raw, "--key", order_id)
+    status = eventually(lambda: worker.get(f"/orders/{order_id}/status").json())
+    assert status["status"] == "CONFIRMED"
+
+
+def _crc32_partition(key: bytes, partitions: int) -> int:
+    """librdkafka's default partitioner (kcat, confluent-kafka): CRC32 of the key."""
+    return zlib.crc32(key) % partitions
+
+
+def test_records_on_the_wrong_partition_are_repaired_once(system: System) -> None:
+    # Given a worker, and orders an outside client put where CRC32 (not murmur2) says
+    worker = system.start_worker()
+    worker.wait_ready()
+    recs = list(simulation.orders(30, seed=7))
+    produce(
+        system.bootstrap,
+        system.topic("orders.events"),
+        [(r.key.encode(), r.value, _crc32_partition(r.key.encode(), 3)) for r in recs],
+    )
+    # Then every order is visible, and each misplaced record was forwarded exactly once
+    for rec in recs:
+        eventually(lambda rec=rec: worker.get(f"/orders/{rec.key}/status").status_code == 200)
+    audit = [json.loads(line) for line in worker.audit_lines()]
+    forwarded = [a for a in audit if "forwardedTo" in a]
+    misplaced = [
+        r for r in recs if _crc32_partition(r.key.encode(), 3) != partition_for(r.key.encode(), 3)
+    ]
+    assert misplaced, "the sample must contain keys the two partitioners disagree on"
+    assert sorted(a["key"] for a in forwarded) == sorted(r.key for r in misplaced)
+    for rec in recs:
+        body = worker.get(f"/orders/{rec.key}/status").json()
+        assert len(body["events"]) == 1, body
+
+
+def test_changelog_keys_are_plain_order_ids(system: System) -> None:
+    worker = system.start_worker()
+    worker.wait_ready()
+    recs = list(simulation.orders(5, seed=9))
+    produce(
+        system.bootstrap,
+        system.topic("orders.events"),
+        [(r.key.encode(), r.value, None) for r in recs],
+    )
+    changelog = f"orders-{system.prefix.rstrip('.')}-order-status-changelog"
+    keys = {r.key for r in read_topic(system.bootstrap, changelog, 5)}
+    assert keys == {r.key.encode() for r in recs}

@@ -1,0 +1,61 @@
+"""Plain aiokafka clients for tests: what an outside producer or consumer would do."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.structs import ConsumerRecord
+
+
+def produce(
+    bootstrap: str, topic: str, records: Iterable[tuple[bytes | None, bytes, int | None]]
+) -> None:
+    """Send ``(key, value, partition)`` records with acks=all and wait for every ack."""
+
+    async def run() -> None:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        await producer.start()
+        try:
+            futures = [
+                await producer.send(topic, value, key=key, partition=p) for key, value, p in records
+            ]
+            await asyncio.gather(*futures)
+        finally:
+            await producer.stop()
+
+    asyncio.run(run())
+
+
+def read_topic(
+    bootstrap: str, topic: str, expected: int, timeout: float = 30
+) -> list[ConsumerRecord]:
+    """Read ``topic`` from the beginning until ``expected`` records arrived (or fail), plus a
+    short grace period so that an extra, unexpected record is seen too."""
+
+    async def run() -> list[ConsumerRecord]:
+        consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            group_id=None,
+        )
+        await consumer.start()
+        out: list[ConsumerRecord] = []
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                batch = await consumer.getmany(timeout_ms=500)
+                out.extend(r for records in batch.values() for r in records)
+                if len(out) >= expected:
+                    grace = await consumer.getmany(timeout_ms=1000)
+                    out.extend(r for records in grace.values() for r in records)
+                    break
+        finally:
+            await consumer.stop()
+        return out
+
+    return asyncio.run(run())

@@ -1,0 +1,172 @@
+"""Real worker processes (``faust -A app worker``) on a real broker, isolated per test."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+REPO = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def eventually(check: Callable[[], T], timeout: float = 30.0, interval: float = 0.25) -> T:
+    """Poll ``check`` until it returns a truthy value without raising; fail with the last error."""
+    deadline, last = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+            last = AssertionError(f"{check.__name__} returned {result!r}")
+        except Exception as exc:
+            last = exc
+        time.sleep(interval)
+    raise AssertionError(f"not true within {timeout}s: {last!r}") from last
+
+
+@dataclass
+class System:
+    """One isolated deployment: its own topic prefix, consumer group and data folders."""
+
+    bootstrap: str
+    root: Path
+    prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:8]}.")
+    workers: list[Worker] = field(default_factory=list)
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "BROKER_URL": f"kafka://{self.bootstrap}",
+            "ORDERS_TOPIC_PREFIX": self.prefix,
+            "ORDERS_APP_ID": f"orders-{self.prefix.rstrip('.')}",
+            "ORDERS_HEALTH_INTERVAL": "2",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def topic(self, name: str) -> str:
+        return self.prefix + name
+
+    def faust(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """Run a ``faust -A app`` command; raise with its output if it fails."""
+        proc = subprocess.run(
+            [sys.executable, "-m", "faust", "-A", "app", *args],
+            cwd=REPO, env=self.env, capture_output=True, text=True, timeout=timeout, check=False,
+        )  # fmt: skip
+        if proc.returncode != 0:
+            raise AssertionError(f"faust {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def create_topics(self) -> None:
+        self.faust("create-topics")
+
+    def start_worker(self, name: str | None = None, **env: str) -> Worker:
+        worker = Worker(self, name or f"w{len(self.workers) + 1}", free_port(), env)
+        self.workers.append(worker)
+        worker.start()
+        return worker
+
+    def stop_all(self) -> None:
+        for worker in self.workers:
+            worker.kill()
+
+
+@dataclass
+class Worker:
+    system: System
+    name: str
+    port: int
+    extra_env: dict[str, str] = field(default_factory=dict)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def datadir(self) -> Path:
+        return self.system.root / self.name
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.datadir / "audit.jsonl"
+
+    @property
+    def log_path(self) -> Path:
+        return self.system.root / f"{self.name}.log"
+
+    def start(self) -> None:
+        self.datadir.mkdir(parents=True, exist_ok=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "faust",
+            "-A",
+            "app",
+            "--datadir",
+            str(self.datadir),
+            "worker",
+            "-l",
+            "info",
+            "--web-port",
+            str(self.port),
+            "--web-host",
+            "127.0.0.1",
+        ]
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=REPO,
+                env={**self.system.env, **self.extra_env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return httpx.get(self.url + path, timeout=10, **kwargs)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        def ready() -> bool:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {self.log_tail()}")
+            return self.get("/health").status_code == 200
+
+        try:
+            eventually(ready, timeout)
+        except AssertionError as exc:
+            raise AssertionError(f"{self.name} not ready: {exc}\n{self.log_tail()}") from exc
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def audit_lines(self) -> list[str]:
+        return self.audit_path.read_text().splitlines() if self.audit_path.exists() else []
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def terminate(self, timeout: float = 30) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
