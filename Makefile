@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install jars test unit lint demo stop clean
+.PHONY: sysdeps install jars test unit lint demo stop clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the project with its dev tools
 
-jars: install  ## fetch Apache Kafka's jars from Maven Central once (.localkafka/lib)
+sysdeps:  ## JDK 17 and Maven (Kafka's jars), kcat (an outside client the tests use), curl
+	@bash scripts/sysdeps.sh
+
+jars: install sysdeps  ## fetch Apache Kafka's jars from Maven Central once (.localkafka/lib)
 	$(BIN)/python -c "import localkafka; print(localkafka.ensure_jars())"
 
 test: jars  ## every test: unit, then integration and e2e on brokers the suite starts itself

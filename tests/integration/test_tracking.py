@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import uuid
 import zlib
 
@@ -111,3 +112,30 @@ def test_changelog_keys_are_plain_order_ids(system: System) -> None:
     changelog = f"orders-{system.prefix.rstrip('.')}-order-status-changelog"
     keys = {r.key for r in read_topic(system.bootstrap, changelog, 5)}
     assert keys == {r.key.encode() for r in recs}
+
+
+def test_kcat_with_its_default_partitioner_is_seen_and_corrupt_input_is_kept(
+    system: System,
+) -> None:
+    # Given a worker, and an outside client (kcat, librdkafka's CRC32 partitioner)
+    worker = system.start_worker()
+    worker.wait_ready()
+    topic = system.topic("orders.events")
+    recs = list(simulation.orders(10, seed=21))
+    # When it sends 10 orders keyed by orderId and one corrupt record
+    for rec in recs:
+        kcat(system.bootstrap, topic, rec.key, rec.value)
+    kcat(system.bootstrap, topic, "corrupt-kcat", b'{"eventType": "OrderCreated", "data": ')
+    # Then every order is visible over HTTP, and the corrupt one is in the DLQ and the audit trail
+    for rec in recs:
+        body = eventually(lambda rec=rec: worker.get(f"/orders/{rec.key}/status").json())
+        assert body["status"] == "CREATED"
+    letters = read_topic(system.bootstrap, system.topic("orders.dlq"), 1)
+    assert [orjson.loads(r.value)["originalKey"] for r in letters] == ["corrupt-kcat"]
+    audit = [json.loads(line) for line in worker.audit_lines()]
+    assert [a["key"] for a in audit if not a["valid"]] == ["corrupt-kcat"]
+
+
+def kcat(bootstrap: str, topic: str, key: str, value: bytes) -> None:
+    subprocess.run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-k", key], input=value, check=True,
+                   timeout=30)  # fmt: skip

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install the system tools the project needs, from Debian's packages, only when one is missing.
+set -euo pipefail
+declare -A pkg=([java]=openjdk-17-jre-headless [mvn]=maven [kcat]=kcat [curl]=curl)
+missing=()
+for tool in "${!pkg[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || missing+=("${pkg[$tool]}")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+echo "installing: ${missing[*]}"
+SUDO=""
+[[ $(id -u) -eq 0 ]] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,36 @@
+"""Settings: environment wins, defaults work on localhost, and the README lists every one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.settings import Settings
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    missing = [name for name in Settings.model_fields if f"`ORDERS_{name.upper()}`" not in README]
+    assert missing == []
+
+
+def test_environment_overrides_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORDERS_TOPIC_PARTITIONS", "6")
+    monkeypatch.setenv("ORDERS_DLQ_RETENTION_DAYS", "1")
+    settings = Settings()
+    assert settings.topic_partitions == 6
+    assert settings.retention_ms(dlq=True) == 86_400_000
+    assert Settings.model_fields["retention_days"].default == 7
+
+
+def test_invalid_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORDERS_TOPIC_PARTITIONS", "0")
+    with pytest.raises(ValueError, match="topic_partitions"):
+        Settings()
+
+
+def test_settings_are_frozen() -> None:
+    with pytest.raises(ValueError):
+        Settings().topic_partitions = 9  # type: ignore[misc]
