@@ -14,8 +14,15 @@ if TYPE_CHECKING:
 
 
 def new_cluster_id() -> str:
-    """A KRaft cluster id: a random UUID in unpadded base64url, like `kafka-storage random-uuid`."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """A KRaft cluster id: a random UUID in unpadded base64url, like `kafka-storage random-uuid`.
+
+    Like Kafka's own Uuid.randomUuid(), never one starting with "-": the tools would read it as an
+    option (this made one start in ~30 fail with "--cluster-id: expected one argument").
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def server_properties(node: Broker) -> str:

@@ -53,6 +53,7 @@ def test_either_worker_answers_for_every_order_and_survives_a_kill(system: Syste
         time.sleep(0.2)
     failover = time.monotonic() - killed_at
     print(f"failover after kill -9: {failover:.1f}s (503 seen during it: {seen_503})")
+    assert seen_503, "reads of the dead worker's orders must have been 503 until the rebalance"
     assert all(r.status_code == 200 for r in statuses(w2, keys).values())
     assert failover <= FAILOVER_SLO, f"failover took {failover:.1f}s"
     assert {k: r.json() for k, r in statuses(w2, keys).items()} == {
