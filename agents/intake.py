@@ -44,7 +44,7 @@ async def dead_letter_it(
 
 
 async def reject(rec: Received, invalid: Invalid) -> None:
-    await dead_letter_it(rec, invalid.reason, invalid.error, invalid)  # type: ignore[arg-type]
+    await dead_letter_it(rec, invalid.reason, invalid.error, invalid)
 
 
 async def forward_if_misplaced(

@@ -26,13 +26,13 @@ async def track(rec: Received) -> str:
     assert isinstance(body, OrderMessage)  # every orders.events type is one
     if await forward_if_misplaced(orders_events_topic, rec, result, body.orderId):
         return "forwarded"
-    accept(rec, result)
     try:
         save_status(evolve(load_status(body.orderId), result.envelope, body))
     except Exception as exc:  # Faust would ack and skip it: keep it instead
         log.exception("tracking failed for %s", body.orderId)
         await dead_letter_it(rec, "processing", f"{type(exc).__name__}: {exc}", result)
         return "dead-lettered"
+    accept(rec, result)
     return "applied"
 
 

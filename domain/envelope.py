@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -19,8 +19,8 @@ SUPPORTED_MAJOR = 1
 _EVENT_ID_NAMESPACE = uuid.UUID("6f1c3c1e-3d52-4a8e-9b57-1f0e6a7c9d10")
 
 # Failure categories shared with the DLQ.
-DESERIALIZATION = "deserialization"
-VALIDATION = "validation"
+DESERIALIZATION: Literal["deserialization"] = "deserialization"
+VALIDATION: Literal["validation"] = "validation"
 
 
 class Envelope(BaseModel):
@@ -45,7 +45,7 @@ class Parsed:
 
 @dataclass(frozen=True, slots=True)
 class Invalid:
-    reason: str  # DESERIALIZATION or VALIDATION
+    reason: Literal["deserialization", "validation"]
     error: str  # names the field and the rule
     eventId: str | None = None
     eventType: str | None = None

@@ -68,3 +68,29 @@ async def test_corrupt_record_goes_to_dlq_and_agent_keeps_going(dead_letters: li
     assert letter["key"] == b"k-1" and letter["failureReason"] == "deserialization"
     assert letter["originalPayload"] == '{"eventId": 1' and letter["consumerGroup"] == app.conf.id
     assert load_status(key) is not None
+
+
+async def test_a_rule_that_throws_is_dead_lettered_not_skipped(
+    dead_letters: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a table write that fails once (a bug, a full disk …)
+    real_save, calls = tracker.save_status, []
+
+    def failing_once(status: object) -> None:
+        calls.append(status)
+        if len(calls) == 1:
+            raise OSError("disk full")
+        real_save(status)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tracker, "save_status", failing_once)
+    first, second = order_created(), order_created()
+    async with tracker.track_orders.test_context() as agent:
+        # When two events arrive
+        one = await agent.put(key=first[0].encode(), value=first[1])
+        two = await agent.put(key=second[0].encode(), value=second[1])
+        # Then the first is kept on the DLQ as a processing failure and the second is applied
+        assert agent.results[one.message.offset] == "dead-lettered"
+        assert agent.results[two.message.offset] == "applied"
+    assert [d["failureReason"] for d in dead_letters] == ["processing"]
+    assert dead_letters[0]["errorMessage"] == "OSError: disk full"
+    assert load_status(first[0]) is None and load_status(second[0]) is not None
