@@ -30,18 +30,24 @@ class OrderMessage(Message):
 
 # orders.commands (keyed by userId)
 class LineItem(BaseModel):
+    """A requested line; its quantity is checked by the order rules, which reject with a reason."""
+
     model_config = ConfigDict(extra="ignore", frozen=True)
     sku: Sku
-    quantity: Quantity
+    quantity: int = Field(strict=True, ge=-1_000_000_000, le=1_000_000_000)
 
 
 class PlaceOrder(Message):
+    """Validated structurally at the edge; the business rules live in ``domain.ordering``, which
+    rejects with every reason (so ``items`` may be empty here and rejected there)."""
+
     stream: ClassVar[str] = "orders.commands"
     key_field: ClassVar[str] = "userId"
     orderId: Id
     userId: Id
-    items: list[LineItem] = Field(min_length=1, max_length=100)
-    currency: Currency
+    items: list[LineItem] = Field(max_length=1000)
+    currency: str = Field(min_length=1, max_length=8)
+    fromCart: bool = False
 
 
 class CancelOrder(Message):
@@ -105,12 +111,22 @@ class PaymentRejected(OrderMessage):
 
 
 class OrderConfirmed(OrderMessage):
+    amount: Money | None = None
+    currency: Currency | None = None
     confirmedAt: UtcDatetime | None = None
 
 
 class OrderCancelled(OrderMessage):
+    amount: Money | None = None
     reason: str = Field(min_length=1, max_length=200)
     cancelledAt: UtcDatetime | None = None
+
+
+class OrderTimedOut(OrderMessage):
+    """Written by the saga's deadline timer: the step begun at ``step`` got no answer in time."""
+
+    step: str = Field(min_length=1, max_length=64)
+    deadline: UtcDatetime
 
 
 # inventory.commands (keyed by sku)
@@ -129,6 +145,30 @@ class ReserveStock(StockCommand):
 
 class ReleaseStock(StockCommand):
     pass
+
+
+class CommitStock(StockCommand):
+    """The reservation of a confirmed order becomes a sale: reserved goes down, nothing returns."""
+
+
+class RestockItem(Message):
+    """Adds stock and sets the catalog entry (name, price) of a sku."""
+
+    stream: ClassVar[str] = "inventory.commands"
+    key_field: ClassVar[str] = "sku"
+    sku: Sku
+    quantity: int = Field(ge=0, le=1_000_000, strict=True)
+    name: str = Field(min_length=1, max_length=200)
+    unitPrice: Money
+
+
+# inventory.catalog (keyed by sku, compacted): what every order handler prices from
+class CatalogItem(Message):
+    stream: ClassVar[str] = "inventory.catalog"
+    key_field: ClassVar[str] = "sku"
+    sku: Sku
+    name: str = Field(min_length=1, max_length=200)
+    unitPrice: Money
 
 
 # payments.commands (keyed by orderId)
@@ -191,6 +231,7 @@ class CartCleared(Message):
     stream: ClassVar[str] = "carts.events"
     key_field: ClassVar[str] = "userId"
     userId: Id
+    orderId: Id | None = None  # set when a checkout's order was created
 
 
 # orders.aggregates (keyed by userId, compacted)
@@ -213,8 +254,9 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
     for cls in (
         PlaceOrder, CancelOrder,
         OrderCreated, OrderRejected, StockReserved, StockUnavailable,
-        PaymentAuthorized, PaymentRejected, OrderConfirmed, OrderCancelled,
-        ReserveStock, ReleaseStock, AuthorizePayment, VoidPayment,
+        PaymentAuthorized, PaymentRejected, OrderConfirmed, OrderCancelled, OrderTimedOut,
+        ReserveStock, ReleaseStock, CommitStock, RestockItem, CatalogItem,
+        AuthorizePayment, VoidPayment,
         UserRegistered, UserUpdated, CartItemAdded, CartItemRemoved, CartCleared,
         UserTotals,
     )

@@ -1,0 +1,197 @@
+"""The order saga as a pure function: ``decide(state, event) -> (state, commands)``.
+
+Reserve every item → authorize the payment → confirm; on a failure or a missed deadline release
+exactly what was reserved and cancel with the reason; a success that arrives after the
+cancellation is compensated too (ReleaseStock for a late reservation, VoidPayment for a late
+authorization). A repeated event (same eventId) changes nothing and sends nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.messages import (
+    AuthorizePayment,
+    CommitStock,
+    Message,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderCreated,
+    OrderMessage,
+    OrderTimedOut,
+    PaymentAuthorized,
+    PaymentRejected,
+    ReleaseStock,
+    ReserveStock,
+    StockReserved,
+    StockUnavailable,
+    Tier,
+    VoidPayment,
+)
+
+Stage = Literal["AWAITING_STOCK", "AWAITING_PAYMENT", "CONFIRMED", "CANCELLED"]
+TIMEOUT_REASON = "timeout"
+
+
+class SagaState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    orderId: str
+    userId: str
+    tier: Tier
+    currency: str
+    amount: Decimal
+    stage: Stage
+    items: dict[str, int]  # sku -> quantity ordered
+    reserved: dict[str, int] = Field(default_factory=dict)
+    released: list[str] = Field(default_factory=list)
+    authorizationCode: str | None = None
+    voided: bool = False
+    reason: str | None = None
+    step: str = "stock"  # what the saga waits for; a timeout names it
+    deadline: datetime | None = None
+    applied: list[str] = Field(default_factory=list)
+
+    @property
+    def waiting(self) -> bool:
+        return self.stage in ("AWAITING_STOCK", "AWAITING_PAYMENT")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message the saga sends; ``step`` names it so its event id derives from the cause."""
+
+    message: Message
+    step: str
+
+
+def _ids(state: SagaState) -> dict[str, str]:
+    return {"orderId": state.orderId, "userId": state.userId}
+
+
+def _start(
+    event: OrderCreated, now: datetime, timeout: timedelta
+) -> tuple[SagaState, list[Outgoing]]:
+    state = SagaState(
+        orderId=event.orderId, userId=event.userId, tier=event.customer.tier,
+        currency=event.currency, amount=event.amount, stage="AWAITING_STOCK",
+        items={i.sku: i.quantity for i in event.items}, deadline=now + timeout,
+    )  # fmt: skip
+    out = [
+        Outgoing(ReserveStock(**_ids(state), sku=s, quantity=q), f"reserve/{s}")
+        for s, q in state.items.items()
+    ]
+    return state, out
+
+
+def _cancel(state: SagaState, reason: str) -> tuple[SagaState, list[Outgoing]]:
+    to_release = [s for s in state.reserved if s not in state.released]
+    out = [
+        Outgoing(ReleaseStock(**_ids(state), sku=s, quantity=state.reserved[s]), f"release/{s}")
+        for s in to_release
+    ]
+    out.append(
+        Outgoing(OrderCancelled(**_ids(state), amount=state.amount, reason=reason), "cancel")
+    )
+    new = state.model_copy(
+        update={"stage": "CANCELLED", "reason": reason, "deadline": None,
+                "released": [*state.released, *to_release]}
+    )  # fmt: skip
+    return new, out
+
+
+def _on_reserved(
+    state: SagaState, event: StockReserved, now: datetime, timeout: timedelta
+) -> tuple[SagaState, list[Outgoing]]:
+    reserved = {**state.reserved, event.sku: event.quantity}
+    if state.stage == "CANCELLED" and event.sku not in state.released:
+        late = Outgoing(
+            ReleaseStock(**_ids(state), sku=event.sku, quantity=event.quantity),
+            f"release/{event.sku}",
+        )
+        return state.model_copy(
+            update={"reserved": reserved, "released": [*state.released, event.sku]}
+        ), [late]
+    if state.stage != "AWAITING_STOCK":
+        return state, []
+    state = state.model_copy(update={"reserved": reserved})
+    if set(reserved) != set(state.items):
+        return state, []
+    pay = AuthorizePayment(
+        **_ids(state), amount=state.amount, currency=state.currency, tier=state.tier
+    )
+    waiting = state.model_copy(
+        update={"stage": "AWAITING_PAYMENT", "step": "payment", "deadline": now + timeout}
+    )
+    return waiting, [Outgoing(pay, "authorize")]
+
+
+def _on_authorized(state: SagaState, event: PaymentAuthorized) -> tuple[SagaState, list[Outgoing]]:
+    if state.stage == "CANCELLED" and not state.voided:
+        void = Outgoing(
+            VoidPayment(
+                **_ids(state), amount=state.amount, authorizationCode=event.authorizationCode
+            ),
+            "void",
+        )
+        return state.model_copy(
+            update={"voided": True, "authorizationCode": event.authorizationCode}
+        ), [void]
+    if state.stage != "AWAITING_PAYMENT":
+        return state, []
+    out = [
+        Outgoing(CommitStock(**_ids(state), sku=s, quantity=q), f"commit/{s}")
+        for s, q in state.reserved.items()
+    ]
+    out.append(
+        Outgoing(
+            OrderConfirmed(**_ids(state), amount=state.amount, currency=state.currency), "confirm"
+        )
+    )
+    done = state.model_copy(
+        update={
+            "stage": "CONFIRMED",
+            "deadline": None,
+            "authorizationCode": event.authorizationCode,
+        }
+    )
+    return done, out
+
+
+def _transition(
+    state: SagaState, body: OrderMessage, now: datetime, timeout: timedelta
+) -> tuple[SagaState, list[Outgoing]]:
+    if isinstance(body, StockReserved):
+        return _on_reserved(state, body, now, timeout)
+    if isinstance(body, PaymentAuthorized):
+        return _on_authorized(state, body)
+    if isinstance(body, StockUnavailable) and state.stage == "AWAITING_STOCK":
+        return _cancel(
+            state,
+            f"out of stock: {body.sku} (requested {body.requested}, available {body.available})",
+        )
+    if isinstance(body, PaymentRejected) and state.stage == "AWAITING_PAYMENT":
+        return _cancel(state, f"payment rejected: {body.rejectionReason}")
+    if isinstance(body, OrderTimedOut) and state.waiting and body.step == state.step:
+        return _cancel(state, TIMEOUT_REASON)
+    return state, []
+
+
+def decide(
+    state: SagaState | None, event_id: str, body: OrderMessage, *, now: datetime, timeout: timedelta
+) -> tuple[SagaState | None, list[Outgoing]]:
+    """Fold one ``orders.events`` event into the saga; returns the new state and what to send."""
+    if state is None:
+        if not isinstance(body, OrderCreated):
+            return None, []  # no saga for it (a rejected order, or an event of another flow)
+        new, out = _start(body, now, timeout)
+    elif event_id in state.applied:
+        return state, []
+    else:
+        new, out = _transition(state, body, now, timeout)
+    return new.model_copy(update={"applied": [*new.applied, event_id]}), out

@@ -1,0 +1,167 @@
+"""The saga's transitions, one row each, including duplicates, late replies and timeouts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.messages import (
+    Customer,
+    OrderCreated,
+    OrderMessage,
+    OrderTimedOut,
+    PaymentAuthorized,
+    PaymentRejected,
+    PricedItem,
+    StockReserved,
+    StockUnavailable,
+)
+from domain.saga import SagaState, decide
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+TIMEOUT = timedelta(seconds=30)
+IDS = {"orderId": "o-1", "userId": "u-1"}
+CREATED = OrderCreated(
+    **IDS,
+    customer=Customer(name="Ada", email="ada@example.com", tier="standard"),
+    items=[
+        PricedItem(sku="a", name="A", quantity=1, unitPrice="10"),
+        PricedItem(sku="b", name="B", quantity=2, unitPrice="5"),
+    ],
+    amount="20",
+    currency="EUR",
+    createdAt=NOW,
+)
+RES_A = StockReserved(**IDS, sku="a", quantity=1)
+RES_B = StockReserved(**IDS, sku="b", quantity=2)
+UNAV_B = StockUnavailable(**IDS, sku="b", requested=2, available=1)
+AUTH = PaymentAuthorized(**IDS, amount="20", authorizationCode="AUTH-1", processedAt=NOW)
+DECLINE = PaymentRejected(**IDS, amount="20", rejectionReason="card declined", processedAt=NOW)
+
+
+def timed_out(step: str) -> OrderTimedOut:
+    return OrderTimedOut(**IDS, step=step, deadline=NOW)
+
+
+def run(*events: OrderMessage) -> tuple[SagaState | None, list[list[str]]]:
+    """Fold events (each with a fresh event id) and list what each one sent."""
+    state, sent = None, []
+    for n, body in enumerate(events):
+        state, out = decide(state, f"e-{n}", body, now=NOW, timeout=TIMEOUT)
+        sent.append([_describe(o.message) for o in out])
+    return state, sent
+
+
+def _describe(msg: object) -> str:
+    name = type(msg).__name__
+    sku = getattr(msg, "sku", None)
+    return f"{name}:{sku}" if sku else name
+
+
+@pytest.mark.parametrize(
+    ("events", "stage", "last_sent", "reason"),
+    [
+        # happy path
+        ((CREATED,), "AWAITING_STOCK", ["ReserveStock:a", "ReserveStock:b"], None),
+        ((CREATED, RES_A), "AWAITING_STOCK", [], None),
+        ((CREATED, RES_A, RES_B), "AWAITING_PAYMENT", ["AuthorizePayment"], None),
+        (
+            (CREATED, RES_A, RES_B, AUTH),
+            "CONFIRMED",
+            ["CommitStock:a", "CommitStock:b", "OrderConfirmed"],
+            None,
+        ),
+        # failures compensate exactly what was reserved
+        (
+            (CREATED, RES_A, UNAV_B),
+            "CANCELLED",
+            ["ReleaseStock:a", "OrderCancelled"],
+            "out of stock: b",
+        ),
+        ((CREATED, UNAV_B), "CANCELLED", ["OrderCancelled"], "out of stock: b"),
+        (
+            (CREATED, RES_A, RES_B, DECLINE),
+            "CANCELLED",
+            ["ReleaseStock:a", "ReleaseStock:b", "OrderCancelled"],
+            "payment rejected",
+        ),
+        # deadlines
+        (
+            (CREATED, RES_A, timed_out("stock")),
+            "CANCELLED",
+            ["ReleaseStock:a", "OrderCancelled"],
+            "timeout",
+        ),
+        (
+            (CREATED, RES_A, RES_B, timed_out("payment")),
+            "CANCELLED",
+            ["ReleaseStock:a", "ReleaseStock:b", "OrderCancelled"],
+            "timeout",
+        ),
+        ((CREATED, RES_A, RES_B, timed_out("stock")), "AWAITING_PAYMENT", [], None),  # stale step
+        ((CREATED, RES_A, RES_B, AUTH, timed_out("payment")), "CONFIRMED", [], None),
+        # late successes after a cancellation are compensated
+        ((CREATED, UNAV_B, RES_A), "CANCELLED", ["ReleaseStock:a"], "out of stock: b"),
+        (
+            (CREATED, RES_A, RES_B, timed_out("payment"), AUTH),
+            "CANCELLED",
+            ["VoidPayment"],
+            "timeout",
+        ),
+        ((CREATED, RES_A, RES_B, timed_out("payment"), AUTH, AUTH), "CANCELLED", [], "timeout"),
+        ((CREATED, RES_A, UNAV_B, RES_A), "CANCELLED", [], "out of stock: b"),  # already released
+        # late failures after a decision change nothing
+        ((CREATED, RES_A, RES_B, AUTH, DECLINE), "CONFIRMED", [], None),
+        ((CREATED, RES_A, UNAV_B, DECLINE), "CANCELLED", [], "out of stock: b"),
+        ((CREATED, RES_A, RES_B, AUTH, UNAV_B), "CONFIRMED", [], None),
+        ((CREATED, RES_A, RES_B, AUTH, RES_A), "CONFIRMED", [], None),
+    ],
+)
+def test_transition(
+    events: tuple[OrderMessage, ...], stage: str, last_sent: list[str], reason: str | None
+) -> None:
+    state, sent = run(*events)
+    assert state is not None
+    assert state.stage == stage
+    assert sent[-1] == last_sent
+    if reason is None:
+        assert state.reason is None
+    else:
+        assert state.reason is not None and state.reason.startswith(reason)
+
+
+def test_event_without_a_saga_starts_nothing() -> None:
+    assert decide(None, "e-1", RES_A, now=NOW, timeout=TIMEOUT) == (None, [])
+
+
+def test_duplicate_event_id_changes_nothing_and_sends_nothing() -> None:
+    state, _ = decide(None, "e-0", CREATED, now=NOW, timeout=TIMEOUT)
+    state, _ = decide(state, "e-1", RES_A, now=NOW, timeout=TIMEOUT)
+    again, out = decide(state, "e-1", RES_A, now=NOW, timeout=TIMEOUT)
+    assert again == state and out == []
+    restart, out = decide(state, "e-0", CREATED, now=NOW, timeout=TIMEOUT)
+    assert restart == state and out == []
+
+
+def test_deadline_is_set_per_step() -> None:
+    state, _ = run(CREATED)
+    assert state is not None and state.deadline == NOW + TIMEOUT and state.step == "stock"
+    later = NOW + timedelta(seconds=5)
+    state, _ = decide(state, "r-a", RES_A, now=later, timeout=TIMEOUT)
+    state, _ = decide(state, "r-b", RES_B, now=later, timeout=TIMEOUT)
+    assert state is not None and state.step == "payment" and state.deadline == later + TIMEOUT
+    state, _ = decide(state, "auth", AUTH, now=later, timeout=TIMEOUT)
+    assert state is not None and state.deadline is None
+
+
+def test_cancelled_and_confirmed_carry_amount() -> None:
+    state, _ = run(CREATED, RES_A, RES_B)
+    assert state is not None
+    _, out = decide(state, "x", AUTH, now=NOW, timeout=TIMEOUT)
+    confirmed = out[-1].message
+    assert confirmed.model_dump(include={"amount", "currency"}) == {
+        "amount": CREATED.amount,
+        "currency": "EUR",
+    }
+    assert [o.step for o in out] == ["commit/a", "commit/b", "confirm"]
