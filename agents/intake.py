@@ -1,23 +1,27 @@
-"""The shell around every agent's records: audit, dead-letter, and repair of misplaced keys."""
+"""The shell around every agent's records: validate, audit, dead-letter, repair, emit."""
 
 from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Awaitable, Callable
 
 import faust
 
 from app.faust_app import app
 from app.observability import audit, counters
 from app.partitioning import expected_partition
-from app.topics import orders_dlq_topic
+from app.topics import BY_NAME, logical_name, orders_dlq_topic
+from domain import envelope
 from domain.dlq import FailureReason
-from domain.envelope import Invalid, Parsed
+from domain.envelope import Envelope, Invalid, Parsed, parse
 from domain.intake import Received, audit_line, dead_letter
+from domain.messages import Message
 from domain.types import now_utc
 
 log = logging.getLogger(__name__)
 HOST = socket.gethostname()
+Handler = Callable[[Parsed], Awaitable[None]]
 
 
 def received(event: faust.EventT) -> Received:
@@ -25,10 +29,32 @@ def received(event: faust.EventT) -> Received:
     return Received(msg.topic, msg.partition, msg.offset, msg.key, msg.value)
 
 
-def accept(rec: Received, parsed: Parsed) -> None:
-    counters.incr("received")
-    counters.incr("valid")
-    audit(audit_line(rec, parsed, now_utc()))
+async def handle(
+    event: faust.EventT, topic: faust.TopicT, handler: Handler, *, owner: bool = True
+) -> str:
+    """Run ``handler`` on one valid record. The topic's owner agent audits every record, sends
+    invalid ones to the DLQ and repairs misplaced ones; other readers of the topic skip those."""
+    rec = received(event)
+    result = parse(rec.value, logical_name(topic))
+    if isinstance(result, Invalid):
+        if owner:
+            await dead_letter_it(rec, result.reason, result.error, result)
+        return "dead-lettered" if owner else "skipped"
+    if await misplaced(topic, rec, result, envelope.key_of(result.body), repair=owner):
+        return "forwarded" if owner else "skipped"
+    try:
+        await handler(result)
+    except Exception as exc:  # Faust would ack and skip it: keep it instead
+        log.exception(
+            "%s failed on %s/%s@%s", handler.__qualname__, rec.topic, rec.partition, rec.offset
+        )
+        await dead_letter_it(rec, "processing", f"{type(exc).__name__}: {exc}", result)
+        return "dead-lettered"
+    if owner:
+        counters.incr("received")
+        counters.incr("valid")
+        audit(audit_line(rec, result, now_utc()))
+    return "applied"
 
 
 async def dead_letter_it(
@@ -43,12 +69,8 @@ async def dead_letter_it(
     await orders_dlq_topic.send(key=rec.key, value=record.model_dump_json().encode())
 
 
-async def reject(rec: Received, invalid: Invalid) -> None:
-    await dead_letter_it(rec, invalid.reason, invalid.error, invalid)
-
-
-async def forward_if_misplaced(
-    topic: faust.TopicT, rec: Received, parsed: Parsed, key: str
+async def misplaced(
+    topic: faust.TopicT, rec: Received, parsed: Parsed, key: str, *, repair: bool
 ) -> bool:
     """A record keyed or partitioned unlike Kafka's default partitioner (kcat's CRC32, a null or
     wrong key) is copied once to the partition its key belongs to, so state and routing agree."""
@@ -56,21 +78,34 @@ async def forward_if_misplaced(
     target = expected_partition(topic, want)
     if target is None or (rec.key == want and rec.partition == target):
         return False
-    counters.incr("received")
-    counters.incr("forwarded")
-    audit(audit_line(rec, parsed, now_utc(), forwardedTo=target))
-    log.warning(
-        "misplaced record %s/%s@%s key=%r → partition %s",
-        rec.topic,
-        rec.partition,
-        rec.offset,
-        rec.key,
-        target,
-    )
-    await topic.send(
-        key=want,
-        value=rec.value,
-        partition=target,
-        headers={"repartitioned-from": f"{rec.partition}/{rec.offset}".encode()},
-    )
+    if repair:
+        counters.incr("received")
+        counters.incr("forwarded")
+        audit(audit_line(rec, parsed, now_utc(), forwardedTo=target))
+        log.warning("misplaced record %s/%s@%s key=%r → partition %s", rec.topic, rec.partition,
+                    rec.offset, rec.key, target)  # fmt: skip
+        origin = f"{rec.partition}/{rec.offset}".encode()
+        await topic.send(key=want, value=rec.value, partition=target,
+                         headers={"repartitioned-from": origin})  # fmt: skip
     return True
+
+
+def outgoing(body: Message, *, cause: Envelope, step: str) -> Envelope:
+    """The envelope of a message caused by ``cause``: its id derives from the cause and the step,
+    so a retried or redelivered step produces the very same event."""
+    return envelope.build(
+        body,
+        correlation_id=cause.correlationId or getattr(body, "orderId", None),
+        causation_id=str(cause.eventId),
+        event_id=envelope.derive_event_id(str(cause.eventId), step),
+    )
+
+
+async def emit(body: Message, *, cause: Envelope, step: str) -> None:
+    await send_envelope(outgoing(body, cause=cause, step=step))
+
+
+async def send_envelope(env: Envelope) -> None:
+    body_type = envelope.MESSAGE_TYPES[env.eventType]
+    key = str(env.data[body_type.key_field])
+    await BY_NAME[body_type.stream].send(key=key.encode(), value=envelope.dumps(env))

@@ -1,27 +1,35 @@
-"""CLI commands on the app: ``create-topics``, ``schemas``, ``simulate`` (``faust -A app …``)."""
+"""CLI commands on the app: ``create-topics`` and ``schemas`` (``faust -A app …``)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
+import sys
 from pathlib import Path
-from typing import Any
 
-from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 from faust.cli import AppCommand, option
-from tqdm import tqdm
 
 from app.faust_app import app, settings
-from app.topics import BY_NAME, SPECS
-from domain import simulation
+from app.topics import SPECS, TopicSpec
 from domain.schemas import json_schemas
+
+TOPIC_ALREADY_EXISTS = 36
 
 
 def bootstrap_servers() -> str:
     return ",".join(f"{url.host}:{url.port or 9092}" for url in app.conf.broker)
+
+
+async def _check_existing(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> list[str]:
+    """Problems with topics that exist: another partition count breaks co-partitioning."""
+    problems = []
+    for topic in await admin.describe_topics([s.real_name for s in specs]):
+        count = len(topic["partitions"])
+        if topic["error_code"] == 0 and count != settings.topic_partitions:
+            problems.append(
+                f"{topic['topic']} has {count} partitions, settings say {settings.topic_partitions}"
+            )
+    return problems
 
 
 @app.command()
@@ -31,26 +39,44 @@ async def create_topics(self: AppCommand) -> None:
     await admin.start()
     try:
         existing = set(await admin.list_topics())
+        missing = [s for s in SPECS if s.real_name not in existing]
+        problems = await _check_existing(admin, [s for s in SPECS if s.real_name in existing])
         for spec in SPECS:
             if spec.real_name in existing:
                 self.say(f"exists   {spec.real_name}")
-                continue
-            topic = NewTopic(
-                spec.real_name,
-                settings.topic_partitions,
-                settings.topic_replication,
-                topic_configs=spec.config(),
-            )
-            try:
-                await admin.create_topics([topic])
-                self.say(
-                    f"created  {spec.real_name}  partitions={settings.topic_partitions} "
-                    f"replication={settings.topic_replication} {spec.config()}"
-                )
-            except TopicAlreadyExistsError:
-                self.say(f"exists   {spec.real_name}")
+        if missing:
+            problems += await _create(self, admin, missing)
     finally:
         await admin.close()
+    if problems:
+        for problem in problems:
+            self.say(f"ERROR    {problem}", file=sys.stderr)
+        raise SystemExit(1)
+
+
+async def _create(
+    self: AppCommand, admin: AIOKafkaAdminClient, specs: list[TopicSpec]
+) -> list[str]:
+    new = [
+        NewTopic(
+            s.real_name,
+            settings.topic_partitions,
+            settings.topic_replication,
+            topic_configs=s.config(),
+        )
+        for s in specs
+    ]
+    response = await admin.create_topics(new)
+    problems = []
+    for name, code, message in response.topic_errors:
+        if code == 0:
+            self.say(f"created  {name}  partitions={settings.topic_partitions} "
+                     f"replication={settings.topic_replication}")  # fmt: skip
+        elif code == TOPIC_ALREADY_EXISTS:
+            self.say(f"exists   {name}")
+        else:
+            problems.append(f"cannot create {name}: error {code}: {message}")
+    return problems
 
 
 @app.command(
@@ -66,35 +92,3 @@ async def schemas(self: AppCommand, out: str | None) -> None:
     for name, doc in docs.items():
         (Path(out) / f"{name}.schema.json").write_text(json.dumps(doc, indent=2) + "\n")
     self.say(f"wrote {len(docs)} schemas to {out}")
-
-
-@app.command(
-    option("--orders", type=int, default=100, help="Valid orders to send."),
-    option("--rate", type=float, default=50.0, help="Orders per second; 0 = as fast as possible."),
-    option("--seed", type=int, default=1, help="Same seed, same orders."),
-    option("--corrupt-ratio", type=float, default=0.0, help="Extra corrupt records per order."),
-    option("--users", type=int, default=50, help="Distinct customers."),
-)
-async def simulate(
-    self: AppCommand, orders: int, rate: float, seed: int, corrupt_ratio: float, users: int
-) -> None:
-    """Send enriched OrderCreated events (and corrupt records) to orders.events."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers(), acks="all", linger_ms=5, enable_idempotence=True
-    )
-    await producer.start()
-    topic, sent, started = BY_NAME["orders.events"].get_topic_name(), 0, time.monotonic()
-    try:
-        futures: list[Any] = []
-        records = simulation.orders(orders, seed=seed, corrupt_ratio=corrupt_ratio, users=users)
-        for i, rec in enumerate(
-            tqdm(records, total=orders + round(orders * corrupt_ratio), unit="msg", desc="simulate")
-        ):
-            futures.append(await producer.send(topic, rec.value, key=rec.key.encode()))
-            sent += 1
-            if rate > 0 and (delay := started + (i + 1) / rate - time.monotonic()) > 0:
-                await asyncio.sleep(delay)
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
-    self.say(f"sent {sent} records to {topic} in {time.monotonic() - started:.1f}s")

@@ -59,7 +59,6 @@ class HealthReporter(mode.Service):
 
     async def on_stop(self) -> None:
         observability.health("stop", totals=dict(observability.counters.counts))
-        observability.flush()
 
     @mode.Service.task
     async def _report(self) -> None:

@@ -44,21 +44,42 @@ class Counters:
         self._last = (now, counts)
         delta = counts - before
         seen = delta["received"]
+        done = delta["valid"] + delta["forwarded"]  # a repaired record is not a failure
         return {
             "messagesPerSecond": round(seen / max(now - then, 1e-9), 2),
-            "successRate": round(delta["valid"] / seen, 4) if seen else None,
+            "successRate": round(done / seen, 4) if seen else None,
             "interval": round(now - then, 2),
             "totals": dict(counts),
         }
 
 
 counters = Counters()
-_listeners: list[logging.handlers.QueueListener] = []
+_listeners: list[tuple[logging.Logger, logging.Handler, logging.handlers.QueueListener]] = []
+
+
+class _LazyFile(logging.FileHandler):
+    """Opens (and makes the folder of) its file at the first line, so a command that writes
+    nothing leaves nothing behind."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
+
+class ErrorsToHealthLog(logging.Handler):
+    """Given to Faust as a log handler (Faust's worker resets the root logger's handlers when it
+    starts): every ERROR of any logger also becomes a health-log line."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if _listeners and record.name != health_log.name:
+            health("error", logger=record.name, error=record.getMessage()[:2000])
 
 
 def _attach(logger: logging.Logger, path: Path, formatter: logging.Formatter) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    file_handler = logging.FileHandler(path, encoding="utf-8")
+    file_handler = _LazyFile(path, encoding="utf-8", delay=True)
     file_handler.setFormatter(logging.Formatter("%(message)s"))
     q: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
     listener = logging.handlers.QueueListener(q, file_handler)
@@ -67,26 +88,24 @@ def _attach(logger: logging.Logger, path: Path, formatter: logging.Formatter) ->
     enqueue.setFormatter(formatter)
     logger.addHandler(enqueue)
     listener.start()
-    _listeners.append(listener)
+    _listeners.append((logger, enqueue, listener))
 
 
 def configure(audit_path: Path, health_path: Path) -> None:
-    """Open both files once per process; errors of any logger also reach the health log."""
+    """Route both logs to their files (opened at their first line), once per process."""
     if _listeners:
         return
     _attach(audit_log, audit_path, _RawJson())
     _attach(health_log, health_path, JsonFormatter(timestamp="ts", reserved_attrs=_RESERVED))
-    errors = logging.FileHandler(health_path, encoding="utf-8")
-    errors.setLevel(logging.ERROR)
-    errors.setFormatter(JsonFormatter("%(levelname)s %(name)s %(message)s", timestamp="ts"))
-    logging.getLogger().addHandler(errors)
-    atexit.register(flush)
+    atexit.register(flush)  # at exit: after the agents' last in-flight records
 
 
 def flush() -> None:
     """Write out what is queued (the listener thread drains the queue before it stops)."""
     while _listeners:
-        _listeners.pop().stop()
+        logger, enqueue, listener = _listeners.pop()
+        logger.removeHandler(enqueue)
+        listener.stop()
 
 
 def health(event: str, **fields: Any) -> None:

@@ -28,12 +28,24 @@ class Settings(BaseSettings):
     min_insync_replicas: int | None = Field(None, ge=1, description="unset: the broker's default")
     retention_days: float = Field(7, gt=0, description="business topics")
     dlq_retention_days: float = Field(30, gt=0)
-    session_timeout: float = Field(10.0, gt=0, description="default for BROKER_SESSION_TIMEOUT")
     audit_log: Path | None = Field(None, description="default: <datadir>/audit.jsonl")
     health_log: Path | None = Field(None, description="default: <datadir>/health.jsonl")
     health_interval: float = Field(10.0, gt=0, description="seconds between metric lines")
     route_timeout: float = Field(5.0, gt=0, description="seconds for a request forwarded to owner")
     retry_after: int = Field(5, ge=1, description="Retry-After seconds on 503")
+    saga_timeout: float = Field(30.0, gt=0, description="seconds a saga step waits for an answer")
+    saga_tick: float = Field(1.0, gt=0, description="seconds between deadline checks")
+    payment_seed: int = Field(1, description="seed of the simulated gateway's random declines")
+    payment_decline_rate: float = Field(0.0, ge=0, le=1, description="share declined at random")
+    payment_outage_rate: float = Field(
+        0.0, ge=0, le=1, description="share of gateway calls failing"
+    )
+    payment_latency_ms: float = Field(20.0, ge=0, description="simulated gateway latency")
+    retry_max: int = Field(3, ge=0, description="retries of a transient failure")
+    retry_base: float = Field(1.0, gt=0, description="first backoff delay, seconds (doubles)")
+    retry_max_delay: float = Field(30.0, gt=0, description="longest backoff delay, seconds")
+    breaker_threshold: int = Field(5, ge=1, description="failures in a row that open a circuit")
+    breaker_reset: float = Field(30.0, gt=0, description="seconds a circuit stays open")
 
     def retention_ms(self, *, dlq: bool = False) -> int:
         return int((self.dlq_retention_days if dlq else self.retention_days) * DAY_MS)

@@ -38,6 +38,7 @@ SPECS: tuple[TopicSpec, ...] = (
     TopicSpec("carts.events", key="userId"),
     TopicSpec("orders.aggregates", key="userId", compacted=True),
     TopicSpec("orders.dlq", key="original key", dlq=True),
+    TopicSpec("inventory.catalog", key="sku", compacted=True),
 )
 
 
@@ -62,6 +63,7 @@ users_events_topic = _declare(SPECS[4])
 carts_events_topic = _declare(SPECS[5])
 orders_aggregates_topic = _declare(SPECS[6])
 orders_dlq_topic = _declare(SPECS[7])
+inventory_catalog_topic = _declare(SPECS[8])
 
 BY_NAME: dict[str, faust.TopicT] = {
     spec.name: topic
@@ -69,7 +71,12 @@ BY_NAME: dict[str, faust.TopicT] = {
         SPECS,
         (orders_commands_topic, orders_events_topic, inventory_commands_topic,
          payments_commands_topic, users_events_topic, carts_events_topic,
-         orders_aggregates_topic, orders_dlq_topic),
+         orders_aggregates_topic, orders_dlq_topic, inventory_catalog_topic),
         strict=True,
     )
 }  # fmt: skip
+
+
+def logical_name(topic: faust.TopicT) -> str:
+    """``orders.events`` for the topic whatever its prefix."""
+    return topic.get_topic_name().removeprefix(settings.topic_prefix)

@@ -10,6 +10,13 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 
+class BadRequestError(Exception):
+    """Raised by a view to answer a 4xx it has built (bad JSON, invalid fields)."""
+
+    def __init__(self, response: web.Response) -> None:
+        self.response = response
+
+
 def problem(
     status: int, error: str, detail: str, headers: dict[str, str] | None = None
 ) -> web.Response:
@@ -20,6 +27,8 @@ def problem(
 async def json_errors(request: web.Request, handler):  # type: ignore[no-untyped-def]
     try:
         return await handler(request)
+    except BadRequestError as exc:
+        return exc.response
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

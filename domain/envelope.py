@@ -59,10 +59,12 @@ def _upcast_v0(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     if event_type == "OrderCreated":
         if "total" in out and "amount" not in out:
             out["amount"] = out.pop("total")
-        out["items"] = [
-            {**i, "unitPrice": i.get("unitPrice", i.get("price"))} if isinstance(i, dict) else i
-            for i in out.get("items", [])
-        ]
+        items = out.get("items")
+        if isinstance(items, list):  # anything else is left for validation to name
+            out["items"] = [
+                {**i, "unitPrice": i.get("unitPrice", i.get("price"))} if isinstance(i, dict) else i
+                for i in items
+            ]
     return out
 
 
@@ -92,7 +94,15 @@ def _decode(raw: bytes | None) -> dict[str, Any] | Invalid:
 
 
 def parse(raw: bytes | None, stream: str | None = None) -> Parsed | Invalid:
-    """Validate raw bytes from a topic; ``stream`` limits the event types accepted."""
+    """Validate raw bytes from a topic; ``stream`` limits the event types accepted. Never raises:
+    whatever the bytes, the answer is Parsed or Invalid."""
+    try:
+        return _parse(raw, stream)
+    except Exception as exc:  # a bug in an upcaster must not lose the record
+        return Invalid(VALIDATION, f"<root>: unreadable message ({type(exc).__name__}: {exc})")
+
+
+def _parse(raw: bytes | None, stream: str | None) -> Parsed | Invalid:
     obj = _decode(raw)
     if isinstance(obj, Invalid):
         return obj

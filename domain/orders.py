@@ -17,7 +17,6 @@ from domain.messages import (
     PaymentAuthorized,
     PaymentRejected,
     StockReserved,
-    StockUnavailable,
 )
 from domain.types import UtcDatetime
 
@@ -72,17 +71,18 @@ def next_status(current: str, body: Message) -> str:
 def _details(body: Message) -> dict[str, Any]:
     """The part of an event a customer looks at, merged into ``details``."""
     if isinstance(body, OrderCreated):
-        return body.model_dump(mode="json", include={"customer", "items", "amount", "currency"})
+        shown = body.model_dump(
+            mode="json", include={"userId", "amount", "currency", "items", "createdAt"}
+        )
+        return {**shown, "paymentStatus": "PENDING"}
     if isinstance(body, OrderRejected):
-        return {"reasons": list(body.reasons)}
-    if isinstance(body, StockUnavailable):
-        return {"unavailable": {"sku": body.sku, "requested": body.requested}}
+        return {"userId": body.userId, "rejectionReason": "; ".join(body.reasons)}
     if isinstance(body, PaymentAuthorized):
-        return {"authorizationCode": body.authorizationCode}
+        return {"paymentStatus": "AUTHORIZED", "authorizationCode": body.authorizationCode}
     if isinstance(body, PaymentRejected):
-        return {"paymentRejection": body.rejectionReason}
+        return {"paymentStatus": "REJECTED", "rejectionReason": body.rejectionReason}
     if isinstance(body, OrderCancelled):
-        return {"reason": body.reason}
+        return {"cancellationReason": body.reason}
     return {}
 
 

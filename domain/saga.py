@@ -19,6 +19,7 @@ from domain.messages import (
     AuthorizePayment,
     CommitStock,
     Message,
+    OrderCancellationRequested,
     OrderCancelled,
     OrderConfirmed,
     OrderCreated,
@@ -89,14 +90,17 @@ def _start(
     return state, out
 
 
-def _cancel(state: SagaState, reason: str) -> tuple[SagaState, list[Outgoing]]:
+def _cancel(state: SagaState, reason: str, now: datetime) -> tuple[SagaState, list[Outgoing]]:
     to_release = [s for s in state.reserved if s not in state.released]
     out = [
         Outgoing(ReleaseStock(**_ids(state), sku=s, quantity=state.reserved[s]), f"release/{s}")
         for s in to_release
     ]
     out.append(
-        Outgoing(OrderCancelled(**_ids(state), amount=state.amount, reason=reason), "cancel")
+        Outgoing(
+            OrderCancelled(**_ids(state), amount=state.amount, reason=reason, cancelledAt=now),
+            "cancel",
+        )
     )
     new = state.model_copy(
         update={"stage": "CANCELLED", "reason": reason, "deadline": None,
@@ -131,7 +135,9 @@ def _on_reserved(
     return waiting, [Outgoing(pay, "authorize")]
 
 
-def _on_authorized(state: SagaState, event: PaymentAuthorized) -> tuple[SagaState, list[Outgoing]]:
+def _on_authorized(
+    state: SagaState, event: PaymentAuthorized, now: datetime
+) -> tuple[SagaState, list[Outgoing]]:
     if state.stage == "CANCELLED" and not state.voided:
         void = Outgoing(
             VoidPayment(
@@ -150,7 +156,10 @@ def _on_authorized(state: SagaState, event: PaymentAuthorized) -> tuple[SagaStat
     ]
     out.append(
         Outgoing(
-            OrderConfirmed(**_ids(state), amount=state.amount, currency=state.currency), "confirm"
+            OrderConfirmed(
+                **_ids(state), amount=state.amount, currency=state.currency, confirmedAt=now
+            ),
+            "confirm",
         )
     )
     done = state.model_copy(
@@ -169,16 +178,19 @@ def _transition(
     if isinstance(body, StockReserved):
         return _on_reserved(state, body, now, timeout)
     if isinstance(body, PaymentAuthorized):
-        return _on_authorized(state, body)
+        return _on_authorized(state, body, now)
     if isinstance(body, StockUnavailable) and state.stage == "AWAITING_STOCK":
         return _cancel(
             state,
             f"out of stock: {body.sku} (requested {body.requested}, available {body.available})",
+            now,
         )
     if isinstance(body, PaymentRejected) and state.stage == "AWAITING_PAYMENT":
-        return _cancel(state, f"payment rejected: {body.rejectionReason}")
+        return _cancel(state, f"payment rejected: {body.rejectionReason}", now)
     if isinstance(body, OrderTimedOut) and state.waiting and body.step == state.step:
-        return _cancel(state, TIMEOUT_REASON)
+        return _cancel(state, TIMEOUT_REASON, now)
+    if isinstance(body, OrderCancellationRequested) and state.waiting:
+        return _cancel(state, f"cancelled by customer: {body.reason}", now)
     return state, []
 
 

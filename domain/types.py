@@ -27,6 +27,8 @@ Money = Annotated[
     PlainSerializer(float, return_type=float, when_used="json"),
 ]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
 UtcDatetime = Annotated[
     AwareDatetime,
     AfterValidator(_to_utc),

@@ -46,6 +46,11 @@ def _broker(args: argparse.Namespace) -> Broker:
 
 def cmd_start(args: argparse.Namespace) -> int:
     broker = _broker(args)
+    if broker.pid() is None and answers(broker.bootstrap):
+        # A broker we did not start (another --data, another tool) already serves this port.
+        logging.info("reusing the Kafka broker already answering at %s", broker.bootstrap)
+        print(broker.bootstrap)
+        return 0
     if broker.is_running():
         logging.info(
             "reusing the broker already running in %s (pid %d)", broker.data_dir, broker.pid()
@@ -70,6 +75,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     broker = _broker(args)
     pid = broker.pid()
     if pid is None:
+        if answers(broker.bootstrap):
+            print(f"running {broker.bootstrap} (started elsewhere: not from {broker.data_dir})")
+            return 0
         print("not running")
         return 1
     if not answers(broker.bootstrap):

@@ -33,11 +33,12 @@ start() {
   done
   wait_healthy http://127.0.0.1:6066 90
   wait_healthy http://127.0.0.1:6067 90
-  faust -A app simulate --orders "${DEMO_ORDERS:-200}" --rate "${DEMO_RATE:-50}" \
-    --corrupt-ratio 0.02 --seed "$RANDOM"
-  local order
-  order=$(grep -m1 '"valid":true' .data/worker1/audit.jsonl .data/worker2/audit.jsonl 2>/dev/null \
-    | head -1 | sed -E 's/.*"key":"([^"]+)".*/\1/')
+  faust -A app simulate --orders "${DEMO_ORDERS:-300}" --rate "${DEMO_RATE:-50}" \
+    --corrupt-ratio 0.02 --seed "$RANDOM" --users 40
+  sleep 3
+  local order sku=sku-keyboard
+  order=$(cat .data/worker1/audit.jsonl .data/worker2/audit.jsonl 2>/dev/null \
+    | grep -m1 '"eventType":"OrderConfirmed"' | sed -E 's/.*"key":"([^"]+)".*/\1/')
   cat <<TXT
 
 The order system is running (stop it with: make stop).
@@ -45,6 +46,9 @@ The order system is running (stop it with: make stop).
   worker1          http://127.0.0.1:6066/health
   worker2          http://127.0.0.1:6067/health
   an order         curl http://127.0.0.1:6066/orders/${order:-<orderId>}/status
+  stock            curl http://127.0.0.1:6067/inventory/${sku}
+  place an order   see README.md, "Try it"
+  circuit breakers curl http://127.0.0.1:6066/payments/circuits
   worker logs      $DEMO/worker1.log $DEMO/worker2.log
   audit trail      .data/worker1/audit.jsonl  .data/worker2/audit.jsonl
   health log       .data/worker1/health.jsonl .data/worker2/health.jsonl

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the system tools the project needs, from Debian's packages, only when one is missing.
+# Extra tools may be named as arguments: `sysdeps.sh docker-compose` (tool = package name).
 set -euo pipefail
 declare -A pkg=([java]=openjdk-17-jre-headless [mvn]=maven [kcat]=kcat [curl]=curl)
+for extra in "$@"; do pkg[$extra]=$extra; done
 missing=()
 for tool in "${!pkg[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("${pkg[$tool]}")

@@ -1,25 +1,21 @@
-"""Order statuses by orderId: RocksDB table, changelog keyed by the plain UTF-8 orderId."""
+"""Order statuses by orderId, and the decision taken on each PlaceOrder (to repeat it alike)."""
 
 from __future__ import annotations
 
-from app.faust_app import app, settings
+from pydantic import BaseModel
+
+from domain.envelope import Envelope
 from domain.orders import OrderStatus
+from tables.store import JsonTable
 
-# key_type=bytes makes Faust's key codec "raw": the changelog key and table_route's hash are the
-# same bytes producers use, not the JSON string '"o-1"' (the cause of faust-streaming #514).
-order_status_table = app.Table(
-    "order-status",
-    key_type=bytes,
-    value_type=bytes,
-    partitions=settings.topic_partitions,
-    help="OrderStatus JSON by orderId",
+
+class Decision(BaseModel):
+    """The envelopes the order handler sent for one orderId, re-sent as they were on a repeat."""
+
+    envelopes: list[Envelope]
+
+
+order_statuses = JsonTable("order-status", OrderStatus, "OrderStatus by orderId")
+order_decisions = JsonTable(
+    "order-decisions", Decision, "envelopes sent per PlaceOrder, by orderId"
 )
-
-
-def load_status(order_id: str) -> OrderStatus | None:
-    raw = order_status_table.get(order_id.encode())
-    return None if raw is None else OrderStatus.model_validate_json(raw)
-
-
-def save_status(status: OrderStatus) -> None:
-    order_status_table[status.orderId.encode()] = status.model_dump_json().encode()

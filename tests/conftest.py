@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +12,12 @@ import pytest
 from tests.support.system import System
 
 pytest_plugins = ["localkafka.pytest_plugin"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A SIGTERM (a CI time limit, a Ctrl-C of make) unwinds the fixtures, so the brokers and
+    workers they started are stopped rather than orphaned."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 @pytest.fixture()

@@ -8,6 +8,7 @@ from typing import Any
 import faust
 from aiohttp import web
 
+from app.catalog import caught_up as catalog_caught_up
 from app.faust_app import app, settings
 
 
@@ -29,6 +30,8 @@ def _group_state() -> tuple[list[str], str | None]:
         return assigned, "rebalancing"
     if not app.tables.recovery.completed.is_set():
         return assigned, "recovering tables from changelogs"
+    if not catalog_caught_up.is_set():
+        return assigned, "loading the catalog"
     return assigned, None
 
 

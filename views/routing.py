@@ -60,11 +60,14 @@ async def route(
 
 
 async def _forward(request: web.Request, owner: str, tp: TP) -> web.Response:
-    url = owner.rstrip("/") + request.rel_url.human_repr()
+    url = owner.rstrip("/") + str(request.rel_url)
     timeout = aiohttp.ClientTimeout(total=settings.route_timeout + _wait_of(request))
     try:
-        async with app.http_client.get(
-            url, headers={FORWARDED: str(app.conf.canonical_url)}, timeout=timeout
+        headers = {FORWARDED: str(app.conf.canonical_url)}
+        if "Content-Type" in request.headers:
+            headers["Content-Type"] = request.headers["Content-Type"]
+        async with app.http_client.request(
+            request.method, url, headers=headers, data=await request.read(), timeout=timeout
         ) as resp:
             body = await resp.read()
             headers = {k: v for k, v in resp.headers.items() if k in ("Retry-After", "Location")}

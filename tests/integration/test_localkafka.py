@@ -187,3 +187,15 @@ def check_tool_passthrough(bootstrap: str) -> None:
     consumed = cli("console-consumer", *server, "--from-beginning", "--max-messages", "2")
     assert consumed.returncode == 0
     assert sorted(consumed.stdout.split()) == ["hello", "world"]
+
+
+def test_cli_reuses_any_broker_answering_on_the_port(kafka_bootstrap, tmp_path):
+    # Given a broker started elsewhere (the suite's own), When start/status name its port with
+    # another data folder, Then they reuse it instead of failing on a port in use
+    port = kafka_bootstrap.rsplit(":", 1)[1]
+    where = ["--port", port, "--data", str(tmp_path / "elsewhere")]
+    started = cli("start", *where)
+    assert (started.returncode, started.stdout) == (0, f"127.0.0.1:{port}\n"), started.stderr
+    status = cli("status", *where)
+    assert status.returncode == 0 and status.stdout.startswith(f"running 127.0.0.1:{port}")
+    assert not (tmp_path / "elsewhere" / "broker.pid").exists()

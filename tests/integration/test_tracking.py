@@ -22,15 +22,26 @@ def test_simulated_orders_become_statuses_and_corrupt_ones_are_kept(system: Syst
     worker.wait_ready()
     # When the simulator sends 100 orders and 5 corrupt records
     system.faust(
-        "simulate", "--orders", "100", "--corrupt-ratio", "0.05", "--rate", "0", "--seed", "42"
+        "simulate",
+        "--orders",
+        "100",
+        "--corrupt-ratio",
+        "0.05",
+        "--rate",
+        "0",
+        "--seed",
+        "42",
+        "--via",
+        "events",
     )
     orders = [r for r in simulation.orders(100, seed=42, corrupt_ratio=0.05) if not r.corrupt]
-    # Then every order has a status over HTTP
+    # Then every order has a status over HTTP, built from its OrderCreated (the saga may have
+    # moved it on since: no stock was added, so it is cancelled for lack of stock)
     for rec in orders:
         body = eventually(lambda rec=rec: worker.get(f"/orders/{rec.key}/status").json())
-        assert body["status"] == "CREATED", body
-        assert body["details"]["customer"]["email"].endswith("@example.com")
-        assert [e["type"] for e in body["events"]] == ["OrderCreated"]
+        assert body["events"][0]["type"] == "OrderCreated", body
+        assert body["details"]["userId"] == orjson.loads(rec.value)["data"]["userId"]
+        assert body["details"]["items"] and body["details"]["amount"] > 0
     # And the 5 corrupt records are on the DLQ with their context
     letters = [
         orjson.loads(r.value) for r in read_topic(system.bootstrap, system.topic("orders.dlq"), 5)
@@ -40,9 +51,15 @@ def test_simulated_orders_become_statuses_and_corrupt_ones_are_kept(system: Syst
     assert all(
         d["originalTopic"] == system.topic("orders.events") and d["errorMessage"] for d in letters
     )
-    # And the audit trail has one line per record received, 5 of them invalid
-    lines = eventually(lambda: (ls := worker.audit_lines()) and len(ls) >= 105 and ls)
-    audit = [json.loads(line) for line in lines]
+
+    # And the audit trail has one line per record sent, 5 of them invalid (the saga's own
+    # messages that followed are audited too, each on its own line)
+    def sent_lines() -> list[dict]:
+        lines = [json.loads(line) for line in worker.audit_lines()]
+        return [a for a in lines if a["topic"] == system.topic("orders.events")
+                and (a["eventType"] == "OrderCreated" or not a["valid"])]  # fmt: skip
+
+    audit = eventually(lambda: len(sent_lines()) >= 105 and sent_lines())
     assert len(audit) == 105
     assert sum(not a["valid"] for a in audit) == 5
     assert all(a["reason"] for a in audit if not a["valid"])
@@ -97,7 +114,7 @@ def test_records_on_the_wrong_partition_are_repaired_once(system: System) -> Non
     assert sorted(a["key"] for a in forwarded) == sorted(r.key for r in misplaced)
     for rec in recs:
         body = worker.get(f"/orders/{rec.key}/status").json()
-        assert len(body["events"]) == 1, body
+        assert [e["type"] for e in body["events"]].count("OrderCreated") == 1, body
 
 
 def test_changelog_keys_are_plain_order_ids(system: System) -> None:
@@ -129,7 +146,7 @@ def test_kcat_with_its_default_partitioner_is_seen_and_corrupt_input_is_kept(
     # Then every order is visible over HTTP, and the corrupt one is in the DLQ and the audit trail
     for rec in recs:
         body = eventually(lambda rec=rec: worker.get(f"/orders/{rec.key}/status").json())
-        assert body["status"] == "CREATED"
+        assert body["events"][0]["type"] == "OrderCreated"
     letters = read_topic(system.bootstrap, system.topic("orders.dlq"), 1)
     assert [orjson.loads(r.value)["originalKey"] for r in letters] == ["corrupt-kcat"]
     audit = [json.loads(line) for line in worker.audit_lines()]

@@ -158,6 +158,11 @@ class Worker:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
 
+    def owns(self, topic: str) -> bool:
+        """Whether this worker has at least one partition of ``topic`` now."""
+        assigned = self.get("/health").json()["assignedPartitions"]
+        return any(p.rsplit("/", 1)[0] == topic for p in assigned)
+
     def audit_lines(self) -> list[str]:
         return self.audit_path.read_text().splitlines() if self.audit_path.exists() else []
 

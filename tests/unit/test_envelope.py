@@ -175,3 +175,26 @@ def test_money_is_a_json_number_on_the_wire() -> None:
     dumped = orjson.loads(envelope.dumps(envelope.build(result.body, correlation_id="o-1")))
     assert dumped["data"]["amount"] == 21.0
     assert dumped["data"]["items"][0]["unitPrice"] == 10.5
+
+
+@pytest.mark.parametrize("items", [None, 5, "x", [1, None], {"sku": "a"}])
+def test_malformed_v0_items_are_invalid_not_a_crash(items: object) -> None:
+    doc = wire(version="0.9")
+    doc["data"]["items"] = items
+    result = parse(raw(doc), "orders.events")
+    assert isinstance(result, Invalid)
+    assert result.reason == "validation" and "data.items" in result.error
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"eventId": "' + b"x" * 10_000 + b'"}',
+        b"1e999999",
+        b'{"data": {"a": ' * 2000,
+        b"\x00\x01",
+        b"null",
+    ],
+)
+def test_parse_never_raises(payload: bytes) -> None:
+    assert isinstance(parse(payload, "orders.events"), Invalid)

@@ -95,8 +95,15 @@ def test_happy_path_keeps_details_and_history() -> None:
         "PaymentAuthorized",
         "OrderConfirmed",
     ]
-    assert public["details"]["amount"] == 9.99 and public["details"]["customer"]["name"] == "Ada"
-    assert public["details"]["authorizationCode"] == "A1"
+    assert public["details"] == {
+        "userId": "u-1",
+        "amount": 9.99,
+        "currency": "EUR",
+        "items": [{"sku": "s-1", "name": "Thing", "quantity": 1, "unitPrice": 9.99}],
+        "createdAt": "2026-11-24T10:00:00.000Z",
+        "paymentStatus": "AUTHORIZED",
+        "authorizationCode": "A1",
+    }
     assert public["lastUpdated"] == "2026-11-24T10:00:00.000Z"
     assert set(public) == {"orderId", "status", "details", "events", "lastUpdated"}
 
@@ -104,8 +111,17 @@ def test_happy_path_keeps_details_and_history() -> None:
 def test_cancellation_reason_is_visible() -> None:
     status = fold(CREATED_EVT, UNAVAILABLE, CANCELLED_EVT)
     assert status.status == CANCELLED
-    assert status.details["reason"] == "timeout"
-    assert status.details["unavailable"] == {"sku": "s-1", "requested": 1}
+    assert status.details["cancellationReason"] == "timeout"
+    assert status.details["paymentStatus"] == "PENDING"
+
+
+def test_payment_rejection_and_order_rejection_reasons_are_visible() -> None:
+    declined = fold(CREATED_EVT, RESERVED, DECLINED, CANCELLED_EVT)
+    assert declined.details["paymentStatus"] == "REJECTED"
+    assert declined.details["rejectionReason"] == "limit"
+    rejected = fold(REJECTED_EVT)
+    assert rejected.status == REJECTED
+    assert rejected.details == {"userId": "u-1", "rejectionReason": "unknown customer"}
 
 
 def test_same_event_id_applied_twice_changes_nothing() -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from domain.messages import (
     Customer,
+    OrderCancellationRequested,
     OrderCreated,
     OrderMessage,
     OrderTimedOut,
@@ -165,3 +166,29 @@ def test_cancelled_and_confirmed_carry_amount() -> None:
         "currency": "EUR",
     }
     assert [o.step for o in out] == ["commit/a", "commit/b", "confirm"]
+    assert confirmed.model_dump()["confirmedAt"] == NOW
+    _, out = decide(state, "y", DECLINE, now=NOW, timeout=TIMEOUT)
+    cancelled = out[-1].message.model_dump()
+    assert (cancelled["amount"], cancelled["cancelledAt"]) == (CREATED.amount, NOW)
+
+
+@pytest.mark.parametrize(
+    ("before", "stage", "sent"),
+    [
+        ((CREATED, RES_A), "CANCELLED", ["ReleaseStock:a", "OrderCancelled"]),
+        (
+            (CREATED, RES_A, RES_B),
+            "CANCELLED",
+            ["ReleaseStock:a", "ReleaseStock:b", "OrderCancelled"],
+        ),
+        ((CREATED, RES_A, RES_B, AUTH), "CONFIRMED", []),
+    ],
+)
+def test_customer_cancellation_while_waiting_compensates(
+    before: tuple[OrderMessage, ...], stage: str, sent: list[str]
+) -> None:
+    request = OrderCancellationRequested(**IDS, reason="changed my mind")
+    state, out = run(*before, request)
+    assert state is not None and state.stage == stage and out[-1] == sent
+    if stage == "CANCELLED":
+        assert state.reason == "cancelled by customer: changed my mind"

@@ -10,7 +10,7 @@ import pytest
 from agents import intake, tracker
 from app.faust_app import app
 from domain import simulation
-from tables.orders import load_status
+from tables.orders import order_statuses
 
 
 @pytest.fixture()
@@ -42,7 +42,7 @@ async def test_valid_event_becomes_status() -> None:
     async with tracker.track_orders.test_context() as agent:
         event = await agent.put(key=key.encode(), value=value)
         assert agent.results[event.message.offset] == "applied"
-    status = load_status(key)
+    status = order_statuses.get(key)
     assert status is not None and status.status == "CREATED"
     assert [e.type for e in status.events] == ["OrderCreated"]
 
@@ -51,9 +51,9 @@ async def test_redelivered_event_changes_nothing() -> None:
     key, value = order_created()
     async with tracker.track_orders.test_context() as agent:
         await agent.put(key=key.encode(), value=value)
-        first = load_status(key)
+        first = order_statuses.get(key)
         await agent.put(key=key.encode(), value=value)
-    assert load_status(key) == first
+    assert order_statuses.get(key) == first
     assert first is not None and len(first.events) == 1
 
 
@@ -67,22 +67,22 @@ async def test_corrupt_record_goes_to_dlq_and_agent_keeps_going(dead_letters: li
     letter = dead_letters[0]
     assert letter["key"] == b"k-1" and letter["failureReason"] == "deserialization"
     assert letter["originalPayload"] == '{"eventId": 1' and letter["consumerGroup"] == app.conf.id
-    assert load_status(key) is not None
+    assert order_statuses.get(key) is not None
 
 
 async def test_a_rule_that_throws_is_dead_lettered_not_skipped(
     dead_letters: list[dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a table write that fails once (a bug, a full disk …)
-    real_save, calls = tracker.save_status, []
+    real_put, calls = order_statuses.put, []
 
-    def failing_once(status: object) -> None:
+    def failing_once(key: str, status: object) -> None:
         calls.append(status)
         if len(calls) == 1:
             raise OSError("disk full")
-        real_save(status)  # type: ignore[arg-type]
+        real_put(key, status)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(tracker, "save_status", failing_once)
+    monkeypatch.setattr(order_statuses, "put", failing_once)
     first, second = order_created(), order_created()
     async with tracker.track_orders.test_context() as agent:
         # When two events arrive
@@ -93,4 +93,4 @@ async def test_a_rule_that_throws_is_dead_lettered_not_skipped(
         assert agent.results[two.message.offset] == "applied"
     assert [d["failureReason"] for d in dead_letters] == ["processing"]
     assert dead_letters[0]["errorMessage"] == "OSError: disk full"
-    assert load_status(first[0]) is None and load_status(second[0]) is not None
+    assert order_statuses.get(first[0]) is None and order_statuses.get(second[0]) is not None

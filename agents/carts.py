@@ -1,0 +1,24 @@
+"""Carts: carts.events → carts table."""
+
+from __future__ import annotations
+
+from agents.intake import handle
+from app.faust_app import app
+from app.topics import carts_events_topic
+from domain import carts as cart_rules
+from domain.envelope import Parsed
+from domain.messages import CartCleared, CartItemAdded, CartItemRemoved
+from tables.carts import carts
+
+
+async def apply_cart_event(parsed: Parsed) -> None:
+    body = parsed.body
+    assert isinstance(body, CartItemAdded | CartItemRemoved | CartCleared)
+    carts.put(body.userId, cart_rules.evolve(carts.get(body.userId), body))
+
+
+@app.agent(carts_events_topic, name="maintain-carts")
+async def maintain_carts(stream):  # type: ignore[no-untyped-def]
+    """Reads ``carts.events``; changes ``carts``; sends nothing."""
+    async for event in stream.events():
+        yield await handle(event, carts_events_topic, apply_cart_event)

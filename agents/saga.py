@@ -1,0 +1,87 @@
+"""The order saga: orders.events → sagas table → inventory and payment commands, and deadlines."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from agents.intake import emit, handle, send_envelope
+from app.faust_app import app, settings
+from app.partitioning import partition_for
+from app.topics import orders_events_topic
+from domain import envelope
+from domain.envelope import Parsed
+from domain.messages import OrderMessage, OrderTimedOut
+from domain.saga import SagaState, decide
+from domain.types import now_utc
+from tables.saga import sagas
+
+log = logging.getLogger(__name__)
+TIMEOUT = timedelta(seconds=settings.saga_timeout)
+# orderId -> (deadline as epoch seconds, step) for the waiting sagas of this worker's partitions
+deadlines: dict[str, tuple[float, str]] = {}
+
+
+def watch(state: SagaState) -> None:
+    if state.waiting and state.deadline is not None:
+        deadlines[state.orderId] = (state.deadline.timestamp(), state.step)
+    else:
+        deadlines.pop(state.orderId, None)
+
+
+async def run_saga(parsed: Parsed) -> None:
+    body = parsed.body
+    assert isinstance(body, OrderMessage)
+    state = sagas.get(body.orderId)
+    new, out = decide(state, str(parsed.envelope.eventId), body, now=now_utc(), timeout=TIMEOUT)
+    if new is not None and new != state:
+        sagas.put(body.orderId, new)
+        watch(new)
+    for command in out:
+        await emit(command.message, cause=parsed.envelope, step=command.step)
+
+
+@app.agent(orders_events_topic, name="run-order-saga")
+async def run_order_saga(stream):  # type: ignore[no-untyped-def]
+    """Reads ``orders.events`` (the tracker owns its audit and DLQ); changes ``sagas``; sends
+    ReserveStock / ReleaseStock / CommitStock, AuthorizePayment / VoidPayment, OrderConfirmed /
+    OrderCancelled."""
+    async for event in stream.events():
+        yield await handle(event, orders_events_topic, run_saga, owner=False)
+
+
+@app.timer(settings.saga_tick)
+async def expire_deadlines() -> None:
+    """Deadlines fire even when no message arrives: an OrderTimedOut per expired step, with an id
+    derived from (order, step), so a repeat is a no-op; the saga itself decides what it means."""
+    now = time.time()
+    for order_id, (deadline, step) in list(deadlines.items()):
+        if deadline > now:
+            continue
+        state = sagas.get(order_id)
+        deadlines[order_id] = (now + settings.saga_timeout, step)  # fire again if it stays stuck
+        if state is None or not state.waiting or state.step != step:
+            deadlines.pop(order_id, None)
+            continue
+        timed_out = OrderTimedOut(
+            orderId=order_id, userId=state.userId, step=step, deadline=state.deadline
+        )
+        event_id = envelope.derive_event_id(order_id, f"timeout/{step}")
+        await send_envelope(envelope.build(timed_out, correlation_id=order_id, event_id=event_id))
+
+
+@app.on_rebalance_complete.connect
+async def rewatch(sender: Any, **kwargs: Any) -> None:
+    """After a rebalance, watch exactly the waiting sagas of the partitions this worker owns."""
+    mine = {
+        tp.partition
+        for tp in app.assignor.assigned_actives()
+        if tp.topic == sagas.table.changelog_topic.get_topic_name()
+    }
+    deadlines.clear()
+    for key, raw in sagas.table.items():
+        if partition_for(key, settings.topic_partitions) in mine:
+            watch(SagaState.model_validate_json(raw))
+    log.info("watching %d saga deadlines", len(deadlines))

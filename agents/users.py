@@ -1,0 +1,26 @@
+"""Users: users.events → user-profiles table."""
+
+from __future__ import annotations
+
+from agents.intake import handle
+from app.faust_app import app
+from app.topics import users_events_topic
+from domain import users
+from domain.envelope import Parsed
+from domain.messages import UserRegistered, UserUpdated
+from tables.users import user_profiles
+
+
+async def apply_user_event(parsed: Parsed) -> None:
+    body = parsed.body
+    assert isinstance(body, UserRegistered | UserUpdated)
+    profile = users.evolve(user_profiles.get(body.userId), body)
+    if profile is not None:
+        user_profiles.put(body.userId, profile)
+
+
+@app.agent(users_events_topic, name="maintain-users")
+async def maintain_users(stream):  # type: ignore[no-untyped-def]
+    """Reads ``users.events``; changes ``user-profiles``; sends nothing."""
+    async for event in stream.events():
+        yield await handle(event, users_events_topic, apply_user_event)

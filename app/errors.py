@@ -1,0 +1,6 @@
+"""Failure types the shell treats alike, whichever slice raises them."""
+
+
+class DependencyUnavailable(Exception):
+    """Something outside the app (a gateway) did not answer after the retries: expected, logged
+    in one line, and the record goes to the DLQ for a later redrive."""

@@ -1,0 +1,75 @@
+"""Carts over HTTP: add, remove, read, and check out (on the cart's owner, which sees the cart)."""
+
+from __future__ import annotations
+
+import faust
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.faust_app import app
+from app.web_errors import problem
+from domain import carts as cart_rules
+from domain.messages import CartItemAdded, CartItemRemoved
+from domain.ordering import MAX_QUANTITY
+from domain.types import Currency, Sku
+from tables.carts import carts
+from views.http import json, make, publish, read_body
+from views.orders import order_id_for
+from views.routing import route
+
+
+class CartLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sku: Sku
+    quantity: int = Field(gt=0, le=MAX_QUANTITY, strict=True)
+
+
+class Checkout(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    currency: Currency = "EUR"
+
+
+@app.page("/carts/{user_id}")
+class CartView(faust.web.View):
+    async def get(self, request: web.Request, user_id: str) -> web.Response:
+        async def local() -> web.Response:
+            cart = carts.get(user_id)
+            return json((cart or cart_rules.Cart(userId=user_id)).public())
+
+        return await route(request, carts.table, user_id, local)
+
+
+@app.page("/carts/{user_id}/items")
+class CartItemsView(faust.web.View):
+    async def post(self, request: web.Request, user_id: str) -> web.Response:
+        line = await read_body(request, CartLine)
+        env = await publish(make(CartItemAdded, userId=user_id, **line.model_dump()))
+        return json({"userId": user_id, "eventId": str(env.eventId)}, status=202)
+
+
+@app.page("/carts/{user_id}/items/{sku}")
+class CartItemView(faust.web.View):
+    async def delete(self, request: web.Request, user_id: str, sku: str) -> web.Response:
+        env = await publish(make(CartItemRemoved, userId=user_id, sku=sku))
+        return json({"userId": user_id, "eventId": str(env.eventId)}, status=202)
+
+
+@app.page("/carts/{user_id}/checkout")
+class CheckoutView(faust.web.View):
+    """Places an order from the cart as the cart's owner sees it; the cart is cleared once the
+    order is created. An ``Idempotency-Key`` makes a retried checkout place one order."""
+
+    async def post(self, request: web.Request, user_id: str) -> web.Response:
+        async def local() -> web.Response:
+            body = await read_body(request, Checkout) if await request.read() else Checkout()
+            order_id = order_id_for(user_id, request.headers.get("Idempotency-Key"))
+            command = cart_rules.checkout(
+                carts.get(user_id), order_id=order_id, currency=body.currency
+            )
+            if command is None:
+                return problem(409, "empty_cart", f"the cart of {user_id!r} is empty")
+            env = await publish(command)
+            answer = {"orderId": order_id, "eventId": str(env.eventId), "status": "PENDING"}
+            return json(answer, status=202, headers={"Location": f"/orders/{order_id}/status"})
+
+        return await route(request, carts.table, user_id, local)
