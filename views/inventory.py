@@ -10,12 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.catalog import catalog_shows
 from app.faust_app import app, settings
-from app.web_errors import problem
+from domain.inventory import StockLevel
 from domain.messages import RestockItem
 from domain.types import Money
 from tables.inventory import stock_levels
 from views.http import json, make, publish, read_body
-from views.routing import route
+from views.routing import read_one
 
 
 class Restock(BaseModel):
@@ -39,10 +39,4 @@ class RestockView(faust.web.View):
 @app.page("/inventory/{sku}")
 class StockView(faust.web.View):
     async def get(self, request: web.Request, sku: str) -> web.Response:
-        async def local() -> web.Response:
-            level = stock_levels.get(sku)
-            if level is None:
-                return problem(404, "not_found", f"no sku {sku!r}")
-            return json(level.public())
-
-        return await route(request, stock_levels.table, sku, local)
+        return await read_one(request, stock_levels, sku, StockLevel.public, "sku")

@@ -13,10 +13,11 @@ from app.web_errors import problem
 from domain.envelope import derive_event_id
 from domain.messages import LineItem, PlaceOrder
 from domain.ordering import MAX_LINES, MAX_QUANTITY
+from domain.orders import OrderStatus
 from domain.types import Currency, Id, Sku
 from tables.orders import order_statuses
 from views.http import json, publish, read_body
-from views.routing import route
+from views.routing import read_one
 
 _IDEMPOTENCY = uuid.UUID("5b0f3f8e-3a4c-4c1e-8f7e-0c9d7a2b6e41")
 
@@ -67,10 +68,4 @@ class OrderStatusView(faust.web.View):
     """The status, details and history of one order; 404 when no event of it was seen."""
 
     async def get(self, request: web.Request, order_id: str) -> web.Response:
-        async def local() -> web.Response:
-            status = order_statuses.get(order_id)
-            if status is None:
-                return problem(404, "not_found", f"no order {order_id!r}")
-            return json(status.public())
-
-        return await route(request, order_statuses.table, order_id, local)
+        return await read_one(request, order_statuses, order_id, OrderStatus.public, "order")

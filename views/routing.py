@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import aiohttp
 import faust
 from aiohttp import web
 from faust.types import TP
+from pydantic import BaseModel
 
 from app.faust_app import app, settings
 from app.partitioning import partition_for
 from app.web_errors import problem
+from tables.store import JsonTable
+from views.http import json
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 FORWARDED = "X-Orders-Forwarded-By"
 
 
@@ -84,3 +89,17 @@ def _wait_of(request: web.Request) -> float:
         return max(0.0, float(request.query.get("wait", 0)))
     except ValueError:
         return 0.0
+
+
+async def read_one(
+    request: web.Request, store: JsonTable[M], key: str, render: Callable[[M], object], noun: str
+) -> web.Response:
+    """``GET`` of one keyed value, answered by its owner: the rendered value, or a JSON 404."""
+
+    async def local() -> web.Response:
+        value = store.get(key)
+        if value is None:
+            return problem(404, "not_found", f"no {noun} {key!r}")
+        return json(render(value))
+
+    return await route(request, store.table, key, local)

@@ -9,12 +9,12 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from app.faust_app import app
-from app.web_errors import problem
 from domain.messages import Tier, UserRegistered
 from domain.types import Email, Id, Name
+from domain.users import UserProfile
 from tables.users import user_profiles
 from views.http import json, publish, read_body
-from views.routing import route
+from views.routing import read_one
 
 
 class Registration(BaseModel):
@@ -39,10 +39,8 @@ class UsersView(faust.web.View):
 @app.page("/users/{user_id}")
 class UserView(faust.web.View):
     async def get(self, request: web.Request, user_id: str) -> web.Response:
-        async def local() -> web.Response:
-            profile = user_profiles.get(user_id)
-            if profile is None:
-                return problem(404, "not_found", f"no user {user_id!r}")
-            return json(profile.model_dump(mode="json"))
+        return await read_one(request, user_profiles, user_id, _public, "user")
 
-        return await route(request, user_profiles.table, user_id, local)
+
+def _public(profile: UserProfile) -> object:
+    return profile.model_dump(mode="json")

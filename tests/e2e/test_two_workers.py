@@ -69,18 +69,21 @@ def test_either_worker_answers_for_every_order_and_survives_a_kill(system: Syste
     }
 
 
+def uncommitted_backlog(system: System, seed: int) -> tuple[Worker, list[str]]:
+    """A worker that has applied 300 OrderCreated events and will not commit their offsets."""
+    worker = system.start_worker(BROKER_COMMIT_INTERVAL="3600", BROKER_COMMIT_EVERY="1000000")
+    worker.wait_ready()
+    recs = list(simulation.orders(300, seed=seed))
+    records = [(r.key.encode(), r.value, None) for r in recs]
+    produce(system.bootstrap, system.topic("orders.events"), records)
+    keys = [r.key for r in recs]
+    eventually(lambda: all(r.status_code == 200 for r in statuses(worker, keys).values()), 60)
+    return worker, keys
+
+
 def test_reprocessed_backlog_counts_nothing_twice(system: System) -> None:
     # Given a worker that has processed a backlog but never committed its offsets
-    w1 = system.start_worker(BROKER_COMMIT_INTERVAL="3600", BROKER_COMMIT_EVERY="1000000")
-    w1.wait_ready()
-    recs = list(simulation.orders(300, seed=13))
-    produce(
-        system.bootstrap,
-        system.topic("orders.events"),
-        [(r.key.encode(), r.value, None) for r in recs],
-    )
-    keys = [r.key for r in recs]
-    eventually(lambda: all(r.status_code == 200 for r in statuses(w1, keys).values()), 60)
+    w1, keys = uncommitted_backlog(system, seed=13)
     # When it dies before any commit and a second worker takes over
     time.sleep(1)  # let its changelog writes (acks=all) leave the producer
     w1.kill()
@@ -88,7 +91,7 @@ def test_reprocessed_backlog_counts_nothing_twice(system: System) -> None:
     w2.wait_ready()
     # Then w2 restores the state from the changelog, is redelivered the whole uncommitted backlog,
     # and no event is in any order's history twice
-    eventually(lambda: len(w2.audit_lines()) >= len(recs), 60)
+    eventually(lambda: len(w2.audit_lines()) >= len(keys), 60)
     bodies = eventually(
         lambda: (b := statuses(w2, keys)) and all(r.status_code == 200 for r in b.values()) and b,
         60,
@@ -99,16 +102,7 @@ def test_reprocessed_backlog_counts_nothing_twice(system: System) -> None:
 
 def test_second_worker_joining_before_the_first_commit_counts_nothing_twice(system: System) -> None:
     # Given a worker that has processed a backlog but not committed it yet
-    w1 = system.start_worker(BROKER_COMMIT_INTERVAL="3600", BROKER_COMMIT_EVERY="1000000")
-    w1.wait_ready()
-    recs = list(simulation.orders(300, seed=17))
-    produce(
-        system.bootstrap,
-        system.topic("orders.events"),
-        [(r.key.encode(), r.value, None) for r in recs],
-    )
-    keys = [r.key for r in recs]
-    eventually(lambda: all(r.status_code == 200 for r in statuses(w1, keys).values()), 60)
+    w1, keys = uncommitted_backlog(system, seed=17)
     # When a second worker joins and takes over some partitions
     w2 = system.start_worker()
     w2.wait_ready()
@@ -125,7 +119,7 @@ def test_second_worker_joining_before_the_first_commit_counts_nothing_twice(syst
         lines = [line for w in (w1, w2) for line in w.audit_lines()]
         return sum(
             '"eventType":"OrderCreated"' in ln and '"forwardedTo"' not in ln for ln in lines
-        ) - len(recs)
+        ) - len(keys)
 
     print(f"OrderCreated records processed twice after the join: {eventually(reprocessed, 30)}")
     # And no order counts an event twice, whichever worker answers

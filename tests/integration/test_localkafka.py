@@ -7,15 +7,15 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from localkafka import Broker, BrokerError
 from localkafka.procs import free_ports
+from tests.support.kafka import consume_values
 
 pytestmark = pytest.mark.integration
 
@@ -39,22 +39,6 @@ async def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
             await producer.send_and_wait(topic, value)
     finally:
         await producer.stop()
-
-
-async def consume(bootstrap: str, topic: str, count: int, group: str | None = None) -> list[bytes]:
-    consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        values: list[bytes] = []
-        deadline = time.monotonic() + 30
-        while len(values) < count and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                values.extend(record.value for record in records)
-        return sorted(values)
-    finally:
-        await consumer.stop()
 
 
 def dead(pid: int) -> bool:
@@ -85,11 +69,11 @@ def test_fixture_broker_serves_real_clients(kafka_broker, kafka_bootstrap):
     assert kafka_broker.is_running()
     asyncio.run(create_topic(kafka_bootstrap, "lk-created"))
     asyncio.run(produce(kafka_bootstrap, "lk-created", [b"one", b"two", b"three"]))
-    consumed = asyncio.run(consume(kafka_bootstrap, "lk-created", 3, group="lk-group"))
+    consumed = asyncio.run(consume_values(kafka_bootstrap, "lk-created", 3, group="lk-group"))
     assert consumed == [b"one", b"three", b"two"]
     # auto.create.topics.enable: producing to an unknown topic creates it
     asyncio.run(produce(kafka_bootstrap, "lk-auto", [b"x"]))
-    assert asyncio.run(consume(kafka_bootstrap, "lk-auto", 1)) == [b"x"]
+    assert asyncio.run(consume_values(kafka_bootstrap, "lk-auto", 1)) == [b"x"]
 
 
 def test_stop_then_restart_keeps_data_and_logs_to_file(tmp_path):
@@ -107,7 +91,7 @@ def test_stop_then_restart_keeps_data_and_logs_to_file(tmp_path):
 
         # A fresh object (new controller port) on the same formatted data dir
         assert restarted.start() == broker.bootstrap
-        assert asyncio.run(consume(restarted.bootstrap, "lk-persist", 2)) == [b"a", b"b"]
+        assert asyncio.run(consume_values(restarted.bootstrap, "lk-persist", 2)) == [b"a", b"b"]
     finally:
         broker.stop()
         restarted.stop()

@@ -6,8 +6,10 @@ import asyncio
 import time
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from tests.support.kafka import consume_values
 
 pytestmark = pytest.mark.integration
 
@@ -45,22 +47,6 @@ async def produce(bootstrap: str, values: list[bytes]) -> None:
         await producer.stop()
 
 
-async def consume_all(bootstrap: str, group: str, count: int) -> list[bytes]:
-    consumer = AIOKafkaConsumer(
-        TOPIC, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        values: list[bytes] = []
-        deadline = time.monotonic() + 60
-        while len(values) < count and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                values.extend(record.value for record in records)
-        return sorted(values)
-    finally:
-        await consumer.stop()
-
-
 def wait_for_full_isr(bootstrap: str, timeout: float = 60) -> list[int]:
     deadline = time.monotonic() + timeout
     while (isr := asyncio.run(in_sync_replicas(bootstrap))) != [3, 3, 3]:
@@ -77,12 +63,16 @@ def test_cluster_replicates_and_survives_one_node_down(kafka_cluster):
     asyncio.run(create_replicated_topic(bootstrap))
     assert wait_for_full_isr(bootstrap) == [3, 3, 3]
     asyncio.run(produce(bootstrap, [b"a1", b"a2", b"a3"]))
-    assert asyncio.run(consume_all(bootstrap, "lk-g1", 3)) == [b"a1", b"a2", b"a3"]
+    assert asyncio.run(consume_values(bootstrap, TOPIC, 3, group="lk-g1", timeout=60)) == [
+        b"a1",
+        b"a2",
+        b"a3",
+    ]
 
     kafka_cluster.stop(1)
     assert not kafka_cluster.nodes[1].is_running()
     asyncio.run(produce(bootstrap, [b"b1", b"b2"]))  # acks=all with 2 of 3 in sync
-    assert len(asyncio.run(consume_all(bootstrap, "lk-g2", 5))) == 5
+    assert len(asyncio.run(consume_values(bootstrap, TOPIC, 5, group="lk-g2", timeout=60))) == 5
 
     assert kafka_cluster.start(1) == bootstrap
     assert kafka_cluster.nodes[1].is_running()
@@ -95,7 +85,7 @@ def test_cluster_survives_a_killed_node(kafka_cluster):
     assert not kafka_cluster.nodes[2].is_running()
     # Leaders on the crashed node move once its session times out; the producer retries until then.
     asyncio.run(produce(bootstrap, [b"c1"]))
-    assert b"c1" in asyncio.run(consume_all(bootstrap, "lk-g3", 6))
+    assert b"c1" in asyncio.run(consume_values(bootstrap, TOPIC, 6, group="lk-g3", timeout=60))
 
     kafka_cluster.start(2)
     assert wait_for_full_isr(bootstrap) == [3, 3, 3]

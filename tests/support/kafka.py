@@ -59,3 +59,22 @@ def read_topic(
         return out
 
     return asyncio.run(run())
+
+
+async def consume_values(
+    bootstrap: str, topic: str, count: int, group: str | None = None, timeout: float = 30
+) -> list[bytes]:
+    """The values of ``count`` records of ``topic`` from the beginning (sorted), as a group
+    member when ``group`` is given; fewer if the deadline passes first."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group,
+                                auto_offset_reset="earliest")  # fmt: skip
+    await consumer.start()
+    try:
+        values: list[bytes] = []
+        deadline = time.monotonic() + timeout
+        while len(values) < count and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                values.extend(record.value for record in records)
+        return sorted(values)
+    finally:
+        await consumer.stop()
