@@ -29,7 +29,7 @@ def _record(body: Message) -> Record:
 
 
 async def _send(
-    producer: AIOKafkaProducer, records: Iterable[Record], total: int, rate: float
+    producer: AIOKafkaProducer, records: Iterable[Record], total: int | None, rate: float
 ) -> int:
     sent, started, futures = 0, time.monotonic(), []
     for topic, key, value in tqdm(
@@ -94,7 +94,7 @@ async def simulate(self: AppCommand, orders: int, rate: float, seed: int, corrup
             await _send(producer, setup, len(setup), 0)
             await asyncio.sleep(settle)  # let the workers apply customers and catalog first
             records = _commands(orders, seed, users, corrupt_ratio, intents)
-            sent = len(setup) + await _send(producer, records, orders, rate)
+            sent = len(setup) + await _send(producer, records, None, rate)
     finally:
         await producer.stop()
     self.say(f"sent {sent} records; orders by intended outcome: {dict(intents) or orders}")

@@ -37,8 +37,8 @@ start() {
     --corrupt-ratio 0.02 --seed "$RANDOM" --users 40
   sleep 3
   local order sku=sku-keyboard
-  order=$(cat .data/worker1/audit.jsonl .data/worker2/audit.jsonl 2>/dev/null \
-    | grep -m1 '"eventType":"OrderConfirmed"' | sed -E 's/.*"key":"([^"]+)".*/\1/')
+  order=$({ grep -h -m1 '"eventType":"OrderConfirmed"' .data/worker*/audit.jsonl || true; } \
+    | head -1 | sed -E 's/.*"key":"([^"]+)".*/\1/')
   cat <<TXT
 
 The order system is running (stop it with: make stop).
