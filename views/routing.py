@@ -7,6 +7,7 @@ timeout, and a 503 + ``Retry-After`` (one log line) whenever the owner cannot an
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -103,3 +104,31 @@ async def read_one(
         return json(render(value))
 
     return await route(request, store.table, key, local)
+
+
+async def wait_visible(store: JsonTable[M], key: str, path: str) -> bool:
+    """Read-your-writes for a client that writes then reads (or orders) at once: poll the key's
+    owner until it has the key, at most ``ORDERS_ROUTE_TIMEOUT`` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.route_timeout
+    while loop.time() < deadline:
+        _, owner = _owner_of(store.table, key)
+        if owner is not None and owner.rstrip("/") == str(app.conf.canonical_url).rstrip("/"):
+            if store.get(key) is not None:
+                return True
+        elif owner is not None and await _owner_answers(owner + path):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def _owner_answers(url: str) -> bool:
+    try:
+        async with app.http_client.get(
+            url,
+            headers={FORWARDED: str(app.conf.canonical_url)},
+            timeout=aiohttp.ClientTimeout(total=1),
+        ) as resp:
+            return resp.status == 200
+    except (TimeoutError, aiohttp.ClientError):
+        return False

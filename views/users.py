@@ -14,7 +14,7 @@ from domain.types import Email, Id, Name
 from domain.users import UserProfile
 from tables.users import user_profiles
 from views.http import json, publish, read_body
-from views.routing import read_one
+from views.routing import read_one, wait_visible
 
 
 class Registration(BaseModel):
@@ -32,6 +32,9 @@ class UsersView(faust.web.View):
         user_id = body.userId or f"user-{uuid.uuid4().hex[:12]}"
         event = UserRegistered(userId=user_id, name=body.name, email=body.email, tier=body.tier)
         env = await publish(event)
+        await wait_visible(
+            user_profiles, user_id, f"/users/{user_id}"
+        )  # then ordering at once works
         return json({"userId": user_id, "eventId": str(env.eventId)}, status=201,
                     headers={"Location": f"/users/{user_id}"})  # fmt: skip
 
