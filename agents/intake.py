@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import faust
 
+from app.errors import DependencyUnavailable
 from app.faust_app import app
 from app.observability import audit, counters
 from app.partitioning import expected_partition
@@ -30,24 +31,32 @@ def received(event: faust.EventT) -> Received:
 
 
 async def handle(
-    event: faust.EventT, topic: faust.TopicT, handler: Handler, *, owner: bool = True
+    event: faust.EventT,
+    topic: faust.TopicT,
+    handler: Handler,
+    *,
+    owner: bool = True,
+    keyed: bool = True,
 ) -> str:
     """Run ``handler`` on one valid record. The topic's owner agent audits every record, sends
-    invalid ones to the DLQ and repairs misplaced ones; other readers of the topic skip those."""
+    invalid ones to the DLQ and repairs misplaced ones; other readers of the topic skip those.
+    ``keyed=False`` for a regrouped stream, whose records are placed by their new key."""
     rec = received(event)
     result = parse(rec.value, logical_name(topic))
     if isinstance(result, Invalid):
         if owner:
             await dead_letter_it(rec, result.reason, result.error, result)
         return "dead-lettered" if owner else "skipped"
-    if await misplaced(topic, rec, result, envelope.key_of(result.body), repair=owner):
+    if keyed and await misplaced(topic, rec, result, envelope.key_of(result.body), repair=owner):
         return "forwarded" if owner else "skipped"
     try:
         await handler(result)
     except Exception as exc:  # Faust would ack and skip it: keep it instead
-        log.exception(
-            "%s failed on %s/%s@%s", handler.__qualname__, rec.topic, rec.partition, rec.offset
-        )
+        where = f"{handler.__qualname__} on {rec.topic}/{rec.partition}@{rec.offset}"
+        if isinstance(exc, DependencyUnavailable):
+            log.warning("%s: %s", where, exc)  # expected, already retried: one line
+        else:
+            log.exception("%s failed", where)
         await dead_letter_it(rec, "processing", f"{type(exc).__name__}: {exc}", result)
         return "dead-lettered"
     if owner:

@@ -8,7 +8,7 @@ from app.topics import orders_events_topic
 from domain.envelope import Parsed
 from domain.messages import OrderMessage
 from domain.orders import evolve
-from tables.orders import order_statuses
+from tables.orders import order_statuses, status_waiters
 
 
 async def track(parsed: Parsed) -> None:
@@ -17,6 +17,7 @@ async def track(parsed: Parsed) -> None:
     order_statuses.put(
         body.orderId, evolve(order_statuses.get(body.orderId), parsed.envelope, body)
     )
+    status_waiters.notify(body.orderId)  # wake the long-polls of this order
 
 
 @app.agent(orders_events_topic, name="track-orders")

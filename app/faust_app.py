@@ -29,6 +29,7 @@ app = faust.App(
     broker_session_timeout=6.0,
     broker_heartbeat_interval=1.5,
     consumer_auto_offset_reset="earliest",
+    table_standby_replicas=settings.standby_replicas,
     producer_acks=-1,
     loghandlers=[ErrorsToHealthLog()],
     # Faust's /table and /router pages read tables through table_route (500 on a dead owner,

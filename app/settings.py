@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     retry_max_delay: float = Field(30.0, gt=0, description="longest backoff delay, seconds")
     breaker_threshold: int = Field(5, ge=1, description="failures in a row that open a circuit")
     breaker_reset: float = Field(30.0, gt=0, description="seconds a circuit stays open")
+    revenue_hours: int = Field(48, ge=1, le=24 * 31, description="hours of revenue windows kept")
+    snapshot_interval: float = Field(1.0, gt=0, description="seconds between totals snapshots")
+    longpoll_max: float = Field(30.0, gt=0, description="longest ?wait= of a status read")
+    longpoll_limit: int = Field(1000, ge=1, description="concurrent long-polls per worker")
+    standby_replicas: int = Field(1, ge=0, description="standby copies of every table")
 
     def retention_ms(self, *, dlq: bool = False) -> int:
         return int((self.dlq_retention_days if dlq else self.retention_days) * DAY_MS)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from app.faust_app import settings
+from app.waiters import Waiters
 from domain.envelope import Envelope
 from domain.orders import OrderStatus
 from tables.store import JsonTable
@@ -16,6 +18,7 @@ class Decision(BaseModel):
 
 
 order_statuses = JsonTable("order-status", OrderStatus, "OrderStatus by orderId")
+status_waiters = Waiters(settings.longpoll_limit)  # GET …/status?wait= readers on this worker
 order_decisions = JsonTable(
     "order-decisions", Decision, "envelopes sent per PlaceOrder, by orderId"
 )

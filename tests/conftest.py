@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.system import System
+from tests.support.system import System, Worker
 
 pytest_plugins = ["localkafka.pytest_plugin"]
 
@@ -29,3 +29,27 @@ def system(kafka_bootstrap: str, tmp_path: Path) -> Iterator[System]:
         yield sys_
     finally:
         sys_.stop_all()
+
+
+FAST = {
+    "ORDERS_SAGA_TIMEOUT": "4",
+    "ORDERS_RETRY_BASE": "0.1",
+    "ORDERS_RETRY_MAX_DELAY": "0.5",
+    "ORDERS_BREAKER_THRESHOLD": "2",
+    "ORDERS_BREAKER_RESET": "60",
+}
+
+
+@pytest.fixture(scope="module")
+def shop(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[System, Worker]]:
+    """One worker with short deadlines and retries, shared by this module's tests."""
+    system = System(kafka_bootstrap, Path(tmp_path_factory.mktemp("shop")))
+    system.create_topics()
+    worker = system.start_worker(**FAST)
+    try:
+        worker.wait_ready()
+        yield system, worker
+    finally:
+        system.stop_all()

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from datetime import datetime
+from typing import Any
 
 import faust
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.faust_app import app
-from app.web_errors import problem
+from app.faust_app import app, settings
+from app.waiters import TooManyWaiters
+from app.web_errors import BadRequestError, problem
 from domain.envelope import derive_event_id
 from domain.messages import LineItem, PlaceOrder
 from domain.ordering import MAX_LINES, MAX_QUANTITY
-from domain.orders import OrderStatus
+from domain.orders import TERMINAL, OrderStatus
 from domain.types import Currency, Id, Sku
-from tables.orders import order_statuses
+from tables.orders import order_statuses, status_waiters
+from views.gather import gather, scannable
 from views.http import json, publish, read_body
-from views.routing import read_one
+from views.lists import list_params, paged
+from views.routing import read_one, route, unavailable
 
 _IDEMPOTENCY = uuid.UUID("5b0f3f8e-3a4c-4c1e-8f7e-0c9d7a2b6e41")
 
@@ -44,8 +50,36 @@ def order_id_for(user_id: str, idempotency_key: str | None) -> str:
     return str(uuid.uuid5(_IDEMPOTENCY, f"{user_id}/{idempotency_key}"))
 
 
+STATUS_SORTS = {"recent": lambda s: (_negated(s["lastUpdated"]), s["orderId"])}
+
+
+def _negated(moment: str | None) -> float:
+    return -datetime.fromisoformat(moment).timestamp() if moment else 0.0
+
+
+@scannable("orders", order_statuses.table)
+def scan_statuses(params: dict[str, str]) -> list[dict[str, Any]]:
+    """This worker's order statuses, filtered by ``user`` and ``status`` before they travel."""
+    user, status = params.get("user"), params.get("status")
+    found = []
+    for raw in order_statuses.table.values():
+        order = OrderStatus.model_validate_json(raw)
+        if (user is None or order.userId == user) and (status is None or order.status == status):
+            found.append(order.public())
+    return found
+
+
 @app.page("/orders")
 class OrdersView(faust.web.View):
+    async def get(self, request: web.Request) -> web.Response:
+        """``{items: [status…], nextCursor}``, newest first, from every worker's partitions."""
+        sort_name, limit, cursor = list_params(request, STATUS_SORTS, default_sort="recent")
+        filters = {k: request.query[k] for k in ("user", "status") if request.query.get(k)}
+        items = await gather("orders", filters, key="orderId")
+        if isinstance(items, web.Response):
+            return items
+        return paged(items, STATUS_SORTS[sort_name], limit, cursor)
+
     async def post(self, request: web.Request) -> web.Response:
         body = await read_body(request, OrderRequest)
         key = request.headers.get("Idempotency-Key")
@@ -68,4 +102,50 @@ class OrderStatusView(faust.web.View):
     """The status, details and history of one order; 404 when no event of it was seen."""
 
     async def get(self, request: web.Request, order_id: str) -> web.Response:
-        return await read_one(request, order_statuses, order_id, OrderStatus.public, "order")
+        wait = _wait(request)
+        if not wait:
+            return await read_one(request, order_statuses, order_id, OrderStatus.public, "order")
+        return await route(
+            request, order_statuses.table, order_id, lambda: _long_poll(order_id, wait)
+        )
+
+
+def _wait(request: web.Request) -> float:
+    """``?wait=S``: seconds to wait for a change, capped at ``ORDERS_LONGPOLL_MAX``."""
+    raw = request.query.get("wait", "0")
+    try:
+        wait = float(raw)
+    except ValueError:
+        raise BadRequestError(
+            problem(400, "invalid_wait", "wait must be a number of seconds")
+        ) from None
+    if not 0 <= wait < float("inf"):
+        raise BadRequestError(problem(400, "invalid_wait", "wait must be a number of seconds"))
+    return min(wait, settings.longpoll_max)
+
+
+def _news(first: OrderStatus | None, current: OrderStatus | None) -> bool:
+    """Something to answer: the order appeared, its status moved, or it cannot move any more."""
+    if current is None:
+        return False
+    return first is None or current.status != first.status or current.status in TERMINAL
+
+
+async def _long_poll(order_id: str, wait: float) -> web.Response:
+    """Answer when the status differs from what it was on arrival (or the order appears), or
+    with the current status once ``wait`` has passed; a terminal status answers at once."""
+    first = order_statuses.get(order_id)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    current = first
+    while not _news(first, current):
+        left = deadline - loop.time()
+        try:
+            if left <= 0 or not await status_waiters.changed(order_id, left):
+                break
+        except TooManyWaiters as exc:
+            return unavailable(str(exc))
+        current = order_statuses.get(order_id)
+    if current is None:
+        return problem(404, "not_found", f"no order {order_id!r}")
+    return json(current.public())

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import orjson
 import pytest
@@ -14,29 +11,6 @@ from domain.messages import AuthorizePayment
 from tests.support.kafka import produce, read_topic
 from tests.support.shop import outcome, place, register, restock, stock
 from tests.support.system import System, Worker, eventually
-
-FAST = {
-    "ORDERS_SAGA_TIMEOUT": "4",
-    "ORDERS_RETRY_BASE": "0.1",
-    "ORDERS_RETRY_MAX_DELAY": "0.5",
-    "ORDERS_BREAKER_THRESHOLD": "2",
-    "ORDERS_BREAKER_RESET": "60",
-}
-
-
-@pytest.fixture(scope="module")
-def shop(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[System, Worker]]:
-    """One worker with short deadlines and retries, shared by this module's tests."""
-    system = System(kafka_bootstrap, Path(tmp_path_factory.mktemp("shop")))
-    system.create_topics()
-    worker = system.start_worker(**FAST)
-    try:
-        worker.wait_ready()
-        yield system, worker
-    finally:
-        system.stop_all()
 
 
 def test_authorized_order_is_confirmed_and_stock_decremented(shop: tuple[System, Worker]) -> None:

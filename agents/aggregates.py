@@ -1,0 +1,62 @@
+"""Per-user aggregation: orders.events regrouped by userId → user-aggregates, revenue and
+per-minute windows; debounced UserTotals snapshots to orders.aggregates."""
+
+from __future__ import annotations
+
+import orjson
+from faust.streams import current_event
+
+from agents.intake import handle, send_envelope
+from app.faust_app import app, settings
+from app.topics import orders_events_topic
+from domain import aggregates, envelope
+from domain.envelope import Parsed
+from domain.messages import OrderMessage, UserTotals
+from tables.aggregates import orders_per_minute, revenue_hourly, user_aggregates
+
+# userId -> latest totals not yet published; a burst for one user becomes one snapshot
+pending_snapshots: dict[str, UserTotals] = {}
+
+
+def user_of(raw: bytes) -> bytes:
+    """The regrouping key: ``data.userId`` (every orders.events message carries it)."""
+    try:
+        return str(orjson.loads(raw)["data"]["userId"]).encode()
+    except (
+        Exception
+    ):  # unreadable: any key will do, the aggregator skips it and the tracker DLQs it
+        return b"<unreadable>"
+
+
+async def aggregate(parsed: Parsed) -> None:
+    body = parsed.body
+    assert isinstance(body, OrderMessage)
+    before = user_aggregates.get(body.userId)
+    after, change = aggregates.evolve(before, body)
+    if after == before:
+        return
+    user_aggregates.put(body.userId, after)
+    pending_snapshots[body.userId] = after.totals
+    if change.confirmed_amount is not None:
+        revenue_hourly[body.userId] += float(change.confirmed_amount)
+    if change.placed:
+        event = current_event()
+        assert event is not None  # called from the agent, inside its event
+        orders_per_minute[f"p{event.message.partition}"] += 1
+
+
+@app.agent(orders_events_topic, name="aggregate-users")
+async def aggregate_users(stream):  # type: ignore[no-untyped-def]
+    """Reads ``orders.events`` regrouped by userId (a Faust group_by repartition); changes
+    ``user-aggregates``, ``revenue-hourly`` and ``orders-per-minute``; snapshots are sent by
+    ``publish_snapshots``. Idempotent per order: a redelivered event is not counted twice."""
+    async for event in stream.group_by(user_of, name="by-user").events():
+        yield await handle(event, orders_events_topic, aggregate, owner=False, keyed=False)
+
+
+@app.timer(settings.snapshot_interval)
+async def publish_snapshots() -> None:
+    """Debounce: the latest totals of each user changed since the last tick, one message each."""
+    while pending_snapshots:
+        _, totals = pending_snapshots.popitem()
+        await send_envelope(envelope.build(totals, correlation_id=None))

@@ -1,0 +1,114 @@
+"""Aggregate arithmetic, idempotency per order, window bucketing, paging."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from domain import aggregates, paging
+from domain.messages import (
+    Customer,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderCreated,
+    OrderMessage,
+    OrderRejected,
+    PricedItem,
+    StockReserved,
+)
+
+NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
+
+
+def created(order: str, amount: str, at: datetime = NOW) -> OrderCreated:
+    return OrderCreated(
+        orderId=order, userId="u-1",
+        customer=Customer(name="Ada", email="a@example.com", tier="gold"),
+        items=[PricedItem(sku="s", name="S", quantity=1, unitPrice=amount)], amount=amount,
+        currency="EUR", createdAt=at,
+    )  # fmt: skip
+
+
+def fold(*events: OrderMessage) -> aggregates.UserAggregate:
+    state = None
+    for body in events:
+        state, _ = aggregates.evolve(state, body)
+    assert state is not None
+    return state
+
+
+def test_totals_count_each_outcome_once() -> None:
+    ids = {"userId": "u-1"}
+    state = fold(
+        created("o1", "10.00"), OrderConfirmed(orderId="o1", **ids, amount="10.00"),
+        created("o2", "20.00"), OrderConfirmed(orderId="o2", **ids),
+        created("o3", "5.00"),
+        OrderCancelled(orderId="o3", **ids, reason="out of stock: s (requested 2)"),
+        created("o4", "7.00"), OrderCancelled(orderId="o4", **ids, reason="timeout"),
+        created("o5", "1.00"), StockReserved(orderId="o5", **ids, sku="s", quantity=1),
+        OrderRejected(orderId="o6", **ids, reasons=["unknown sku x"]),
+    )  # fmt: skip
+    t = state.totals
+    assert (t.ordersPlaced, t.ordersConfirmed, t.ordersCancelled, t.ordersRejected) == (5, 2, 2, 1)
+    assert t.amountConfirmed == Decimal("30.00") and t.averageBasket == Decimal("15.00")
+    assert t.cancellationReasons == {"out of stock": 1, "timeout": 1}
+    assert t.lastOrderAt == NOW
+
+
+@pytest.mark.parametrize(
+    "replay",
+    [
+        lambda e: [e[0], e[0], e[1], e[1]],  # every event delivered twice
+        lambda e: [e[0], e[1], e[0], e[1]],  # the whole sequence again
+        lambda e: [e[0], e[1], e[2]],  # a cancellation after the confirmation
+    ],
+)
+def test_redelivery_and_late_events_change_nothing(replay) -> None:
+    ids = {"orderId": "o1", "userId": "u-1"}
+    events = [
+        created("o1", "10.00"),
+        OrderConfirmed(**ids, amount="10.00"),
+        OrderCancelled(**ids, reason="timeout"),
+    ]
+    t = fold(*replay(events)).totals
+    assert (t.ordersPlaced, t.ordersConfirmed, t.ordersCancelled, t.amountConfirmed) == (
+        1,
+        1,
+        0,
+        Decimal("10.00"),
+    )
+
+
+def test_change_reports_placements_and_confirmed_revenue() -> None:
+    state, change = aggregates.evolve(None, created("o1", "12.50"))
+    assert change.placed and change.confirmed_amount is None
+    _, change = aggregates.evolve(state, OrderConfirmed(orderId="o1", userId="u-1"))
+    assert change.confirmed_amount == Decimal("12.50") and not change.placed
+    _, again = aggregates.evolve(state, created("o1", "12.50"))
+    assert again == aggregates.Change()
+
+
+def test_hour_buckets() -> None:
+    assert aggregates.hour_start(NOW) == datetime(2026, 11, 24, 10, tzinfo=UTC)
+    hours = aggregates.last_hours(NOW, 3)
+    assert hours == [datetime(2026, 11, 24, h, tzinfo=UTC) for h in (8, 9, 10)]
+
+
+def test_paging_walks_every_item_once_in_order() -> None:
+    items = [{"id": f"u{i:02d}", "amount": i % 7} for i in range(23)]
+    key = lambda i: (-i["amount"], i["id"])  # noqa: E731
+    seen, cursor = [], None
+    while True:
+        shown, cursor = paging.page(items, key, 5, cursor)
+        seen += shown
+        if cursor is None:
+            break
+    assert seen == sorted(items, key=key)
+
+
+@pytest.mark.parametrize("cursor", ["!!!", "bm90IGpzb24", paging.encode(("a",)).replace("W", "e")])
+def test_bad_cursors_are_a_clear_error(cursor: str) -> None:
+    with pytest.raises(paging.BadCursor):
+        paging.page([{"id": "x", "amount": 1}], lambda i: (-i["amount"], i["id"]), 5, cursor)

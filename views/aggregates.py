@@ -1,0 +1,123 @@
+"""Per-user totals over HTTP: one user (from its owner), all users (gathered), revenue windows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import faust
+from aiohttp import web
+
+from app.faust_app import app
+from app.web_errors import problem
+from domain import aggregates
+from domain.aggregates import UserAggregate
+from domain.types import now_utc, utc_iso
+from tables.aggregates import orders_per_minute, revenue_hourly, user_aggregates
+from views.gather import gather, scannable
+from views.http import json
+from views.lists import list_params, paged
+from views.routing import read_one, route
+
+SORTS = {
+    "amount": lambda t: (-t["amountConfirmed"], t["userId"]),
+    "orders": lambda t: (-t["ordersPlaced"], t["userId"]),
+    "recent": lambda t: (_negated(t["lastOrderAt"]), t["userId"]),
+    "user": lambda t: (t["userId"],),
+}
+
+
+def _negated(moment: str | None) -> float:
+    return -datetime.fromisoformat(moment).timestamp() if moment else 0.0
+
+
+def _totals(state: UserAggregate) -> dict[str, Any]:
+    return state.totals.model_dump(mode="json", exclude={"stream", "key_field"})
+
+
+@scannable("aggregates", user_aggregates.table)
+def scan_totals(params: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        _totals(UserAggregate.model_validate_json(raw)) for raw in user_aggregates.table.values()
+    ]
+
+
+@app.page("/aggregates")
+class AggregatesView(faust.web.View):
+    """``{items: [UserTotals…], nextCursor}`` over every user, from every worker's partitions."""
+
+    async def get(self, request: web.Request) -> web.Response:
+        sort_name, limit, cursor = list_params(request, SORTS, default_sort="amount")
+        items = await gather("aggregates", {}, key="userId")
+        if isinstance(items, web.Response):
+            return items
+        return paged(items, SORTS[sort_name], limit, cursor)
+
+
+@app.page("/aggregates/{user_id}")
+class UserAggregateView(faust.web.View):
+    async def get(self, request: web.Request, user_id: str) -> web.Response:
+        return await read_one(request, user_aggregates, user_id, _totals, "user")
+
+
+@app.page("/aggregates/{user_id}/revenue")
+class RevenueView(faust.web.View):
+    """Confirmed revenue per hour for the last ``hours`` (default 24), oldest first."""
+
+    async def get(self, request: web.Request, user_id: str) -> web.Response:
+        hours = _hours(request)
+        if isinstance(hours, web.Response):
+            return hours
+
+        async def local() -> web.Response:
+            rows = []
+            for start in aggregates.last_hours(now_utc(), hours):
+                window = (start.timestamp(), start.timestamp() + 3600 - 0.1)
+                value = revenue_hourly.table.get((user_id, window)) or 0.0
+                rows.append({"hour": utc_iso(start), "revenue": round(value, 2)})
+            return json({"userId": user_id, "hours": rows})
+
+        return await route(request, user_aggregates.table, user_id, local)
+
+
+def _hours(request: web.Request) -> int | web.Response:
+    raw = request.query.get("hours", "24")
+    if not raw.isdigit() or not 1 <= int(raw) <= 24 * 31:
+        return problem(400, "invalid_hours", "hours must be a whole number from 1 to 744")
+    return int(raw)
+
+
+@scannable("orders-per-minute", orders_per_minute.table)
+def scan_minutes(params: dict[str, str]) -> list[dict[str, Any]]:
+    """Per owned partition: orders placed in each of the last ``minutes`` minutes."""
+    minutes = int(params.get("minutes", "60"))
+    now = now_utc().timestamp()
+    starts = [now // 60 * 60 - 60 * i for i in range(minutes - 1, -1, -1)]
+    changelog = orders_per_minute.table.changelog_topic.get_topic_name()
+    owned = [tp.partition for tp in app.assignor.assigned_actives() if tp.topic == changelog]
+    table = orders_per_minute.table
+    return [
+        {"partition": p, "starts": starts,
+         "counts": [table.get((f"p{p}", (s, s + 60 - 0.1))) or 0 for s in starts]}
+        for p in owned
+    ]  # fmt: skip
+
+
+@app.page("/stats/orders-per-minute")
+class OrdersPerMinuteView(faust.web.View):
+    """Orders placed per minute over every partition (a tumbling window), oldest first."""
+
+    async def get(self, request: web.Request) -> web.Response:
+        raw = request.query.get("minutes", "60")
+        if not raw.isdigit() or not 1 <= int(raw) <= 120:
+            return problem(400, "invalid_minutes", "minutes must be a whole number from 1 to 120")
+        parts = await gather("orders-per-minute", {"minutes": raw}, key="partition")
+        if isinstance(parts, web.Response):
+            return parts
+        starts = parts[0]["starts"] if parts else []
+        totals = [sum(p["counts"][i] for p in parts) for i in range(len(starts))]
+        rows = [
+            {"minute": utc_iso(datetime.fromtimestamp(s, UTC)), "orders": n}
+            for s, n in zip(starts, totals, strict=True)
+        ]
+        return json({"minutes": rows})

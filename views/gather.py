@@ -1,0 +1,98 @@
+"""Lists across keys: every worker scans the partitions it owns, the asked worker gathers them and
+answers only when every partition is covered (else 503 naming the missing ones), never a
+silently partial list."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+import faust
+from aiohttp import web
+
+from app.faust_app import app, settings
+from app.web_errors import problem
+from views.routing import FORWARDED, unavailable
+
+Scan = Callable[[dict[str, str]], list[dict[str, Any]]]
+SCANS: dict[str, tuple[faust.Table, Scan]] = {}
+
+
+class Unavailable(Exception):
+    pass
+
+
+def scannable(name: str, table: faust.Table) -> Callable[[Scan], Scan]:
+    """Register ``scan(params) -> items`` over this worker's active partitions of ``table``."""
+
+    def register(scan: Scan) -> Scan:
+        SCANS[name] = (table, scan)
+        return scan
+
+    return register
+
+
+def local_part(name: str, params: dict[str, str]) -> dict[str, Any]:
+    """This worker's share: the partitions it owns now, and their items."""
+    table, scan = SCANS[name]
+    if app.rebalancing or not app.tables.recovery.completed.is_set():
+        raise Unavailable("rebalancing or recovering")
+    changelog = table.changelog_topic.get_topic_name()
+    owned = sorted(tp.partition for tp in app.assignor.assigned_actives() if tp.topic == changelog)
+    return {"generation": app.consumer_generation_id, "partitions": owned, "items": scan(params)}
+
+
+async def _remote_part(url: str, name: str, params: dict[str, str]) -> dict[str, Any]:
+    timeout = aiohttp.ClientTimeout(total=settings.route_timeout)
+    headers = {FORWARDED: str(app.conf.canonical_url)}
+    async with app.http_client.get(f"{url.rstrip('/')}/internal/scan/{name}", params=params,
+                                   headers=headers, timeout=timeout) as resp:  # fmt: skip
+        if resp.status != 200:
+            raise Unavailable(f"{url} answered {resp.status}")
+        return dict(await resp.json())
+
+
+async def gather(
+    name: str, params: dict[str, str], key: str
+) -> list[dict[str, Any]] | web.Response:
+    """Every item of ``name`` from every worker, deduplicated by ``key``; or a 503."""
+    table, _ = SCANS[name]
+    me = str(app.conf.canonical_url).rstrip("/")
+    urls = [u.rstrip("/") for u in app.router.tables_metadata()] or [me]
+
+    async def part(url: str) -> dict[str, Any]:
+        if url == me:
+            return local_part(name, params)
+        return await _remote_part(url, name, params)
+
+    parts = await asyncio.gather(*(part(u) for u in urls), return_exceptions=True)
+    covered, items, problems = set(), {}, []
+    for url, got in zip(urls, parts, strict=True):
+        if isinstance(got, BaseException):
+            problems.append(f"{url}: {type(got).__name__} {got}".strip())
+            continue
+        covered |= set(got["partitions"])
+        items.update({item[key]: item for item in got["items"]})
+    missing = sorted(set(range(table.partitions or settings.topic_partitions)) - covered)
+    if missing:
+        changelog = table.changelog_topic.get_topic_name()
+        why = "; ".join(problems) or "unassigned"
+        return unavailable(f"partitions {missing} of {changelog} are not available now ({why})")
+    if len({p["generation"] for p in parts if isinstance(p, dict)}) > 1:
+        return unavailable("the workers are rebalancing (different generations)")
+    return list(items.values())
+
+
+@app.page("/internal/scan/{name}")
+class ScanView(faust.web.View):
+    """One worker's share of a list (used by ``gather`` on the worker that was asked)."""
+
+    async def get(self, request: web.Request, name: str) -> web.Response:
+        if name not in SCANS:
+            return problem(404, "not_found", f"no list {name!r}")
+        try:
+            return web.json_response(local_part(name, dict(request.query)))
+        except Unavailable as exc:
+            return unavailable(str(exc))
