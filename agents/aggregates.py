@@ -32,17 +32,19 @@ async def aggregate(parsed: Parsed) -> None:
     body = parsed.body
     assert isinstance(body, OrderMessage)
     before = user_aggregates.get(body.userId)
-    after, change = aggregates.evolve(before, body)
-    if after == before:
-        return
-    user_aggregates.put(body.userId, after)
-    pending_snapshots[body.userId] = after.totals
-    if change.confirmed_amount is not None:
-        revenue_hourly[body.userId] += float(change.confirmed_amount)
-    if change.placed:
+    after, _ = aggregates.evolve(before, body)
+    if after != before:
+        user_aggregates.put(body.userId, after)
+        pending_snapshots[body.userId] = after.totals
+    windows = aggregates.in_windows(after, body)
+    if windows.confirmed_amount is not None:
+        hour = revenue_hourly[body.userId].value()
+        revenue_hourly[body.userId] = {**hour, body.orderId: float(windows.confirmed_amount)}
+    if windows.placed:
         event = current_event()
         assert event is not None  # called from the agent, inside its event
-        orders_per_minute[f"p{event.message.partition}"] += 1
+        key = f"p{event.message.partition}"
+        orders_per_minute[key] = {**orders_per_minute[key].value(), body.orderId: 1}
 
 
 @app.agent(orders_events_topic, name="aggregate-users")
@@ -60,3 +62,10 @@ async def publish_snapshots() -> None:
     while pending_snapshots:
         _, totals = pending_snapshots.popitem()
         await send_envelope(envelope.build(totals, correlation_id=None))
+
+
+@app.on_partitions_revoked.connect
+async def drop_snapshots(sender: object, revoked: object, **kwargs: object) -> None:
+    """Totals of partitions this worker may lose: their new owner publishes them from now on,
+    and an older snapshot from here must not land after its newer one."""
+    pending_snapshots.clear()

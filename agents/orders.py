@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agents.intake import emit, handle, outgoing, send_envelope
 from app.catalog import catalog
+from app.catalog import caught_up as catalog_caught_up
 from app.faust_app import app
 from app.topics import orders_commands_topic
 from domain.envelope import Parsed
@@ -29,6 +30,7 @@ async def decide_order(parsed: Parsed) -> None:
         await emit(request, cause=parsed.envelope, step="cancel-request")
         return
     assert isinstance(body, PlaceOrder)
+    await catalog_caught_up.wait()  # at start, price nothing before the catalog is loaded
     decision = order_decisions.get(body.orderId)
     if decision is None:  # first time: decide; a repeat re-sends the same envelopes
         verdict = place_order(body, user_profiles.get(body.userId), catalog, now_utc())

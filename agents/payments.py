@@ -46,11 +46,12 @@ async def process_payment(parsed: Parsed) -> None:
     await emit(answer(record, body), cause=parsed.envelope, step="answer")
 
 
-@app.agent(payments_commands_topic, name="process-payments", concurrency=8)
+@app.agent(payments_commands_topic, name="process-payments")
 async def process_payments(stream):  # type: ignore[no-untyped-def]
     """Reads ``payments.commands``; changes ``payment-records``; sends PaymentAuthorized /
-    PaymentRejected to ``orders.events``. Eight in flight, so one slow gateway call (latency,
-    backoff) does not hold the partition's other orders; a failure after the retries, or an open
+    PaymentRejected to ``orders.events``. One at a time per partition: with ``concurrency>1``
+    Faust commits offsets past records still in flight (a kill -9 would lose them), so a
+    retried call holds its partition for its backoff. A failure after the retries, or an open
     circuit, goes to the DLQ and gets no answer, so the saga's deadline compensates."""
     async for event in stream.events():
         yield await handle(event, payments_commands_topic, process_payment)

@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from agents.intake import emit, handle, send_envelope
+from agents.intake import handle, outgoing, send_envelope
 from app.faust_app import app, settings
 from app.partitioning import partition_for
 from app.topics import orders_events_topic
@@ -32,15 +32,22 @@ def watch(state: SagaState) -> None:
 
 
 async def run_saga(parsed: Parsed) -> None:
-    body = parsed.body
+    body, cause = parsed.body, parsed.envelope
     assert isinstance(body, OrderMessage)
     state = sagas.get(body.orderId)
-    new, out = decide(state, str(parsed.envelope.eventId), body, now=now_utc(), timeout=TIMEOUT)
-    if new is not None and new != state:
-        sagas.put(body.orderId, new)
-        watch(new)
-    for command in out:
-        await emit(command.message, cause=parsed.envelope, step=command.step)
+    if state is not None and state.applied and state.applied[-1] == str(cause.eventId):
+        for env in state.outbox:  # redelivered: what this step sent may not have left
+            await send_envelope(env)
+        return
+    new, out = decide(state, str(cause.eventId), body, now=now_utc(), timeout=TIMEOUT)
+    if new is None or new == state:
+        return
+    outbox = [outgoing(c.message, cause=cause, step=c.step) for c in out]
+    new = new.model_copy(update={"outbox": outbox})
+    sagas.put(body.orderId, new)
+    watch(new)
+    for env in outbox:
+        await send_envelope(env)
 
 
 @app.agent(orders_events_topic, name="run-order-saga")

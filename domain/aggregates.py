@@ -115,3 +115,14 @@ def last_hours(now: datetime, hours: int) -> list[datetime]:
     """The starts of the ``hours`` most recent hourly windows, oldest first, the current last."""
     current = hour_start(now).timestamp()
     return [datetime.fromtimestamp(current - 3600 * i, UTC) for i in range(hours - 1, -1, -1)]
+
+
+def in_windows(state: UserAggregate, body: OrderMessage) -> Change:
+    """What this event stands for in the window tables, read from the state (not from the
+    transition), so that a redelivered event writes its windows again, idempotently."""
+    seen = state.orders.get(body.orderId)
+    if isinstance(body, OrderCreated) and seen is not None:
+        return Change(placed=True)
+    if isinstance(body, OrderConfirmed) and seen is not None and seen.state == "CONFIRMED":
+        return Change(confirmed_amount=seen.amount)
+    return Change()

@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.envelope import Envelope
 from domain.messages import (
     AuthorizePayment,
     CommitStock,
@@ -57,6 +58,10 @@ class SagaState(BaseModel):
     step: str = "stock"  # what the saga waits for; a timeout names it
     deadline: datetime | None = None
     applied: list[str] = Field(default_factory=list)
+    # What the last transition sent, kept in the same value as the state it led to: when that
+    # transition's event is redelivered (a crash after the table write, before the sends reached
+    # the broker), the shell sends these again; their ids make the repeat harmless downstream.
+    outbox: list[Envelope] = Field(default_factory=list)
 
     @property
     def waiting(self) -> bool:

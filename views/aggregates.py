@@ -8,7 +8,7 @@ from typing import Any
 import faust
 from aiohttp import web
 
-from app.faust_app import app
+from app.faust_app import app, settings
 from app.web_errors import problem
 from domain import aggregates
 from domain.aggregates import UserAggregate
@@ -16,7 +16,7 @@ from domain.types import now_utc, utc_iso
 from tables.aggregates import orders_per_minute, revenue_hourly, user_aggregates
 from views.gather import gather, scannable
 from views.http import json
-from views.lists import list_params, paged
+from views.lists import list_params, paged, whole
 from views.routing import read_one, route
 
 SORTS = {
@@ -73,17 +73,17 @@ class RevenueView(faust.web.View):
             rows = []
             for start in aggregates.last_hours(now_utc(), hours):
                 window = (start.timestamp(), start.timestamp() + 3600 - 0.1)
-                value = revenue_hourly.table.get((user_id, window)) or 0.0
-                rows.append({"hour": utc_iso(start), "revenue": round(value, 2)})
+                orders = revenue_hourly.table.get((user_id, window)) or {}
+                rows.append({"hour": utc_iso(start), "revenue": round(sum(orders.values()), 2)})
             return json({"userId": user_id, "hours": rows})
 
         return await route(request, user_aggregates.table, user_id, local)
 
 
 def _hours(request: web.Request) -> int | web.Response:
-    raw = request.query.get("hours", "24")
-    if not raw.isdigit() or not 1 <= int(raw) <= 24 * 31:
-        return problem(400, "invalid_hours", "hours must be a whole number from 1 to 744")
+    raw, kept = request.query.get("hours", "24"), settings.revenue_hours
+    if not whole(raw) or not 1 <= int(raw) <= kept:
+        return problem(400, "invalid_hours", f"hours must be a whole number from 1 to {kept}")
     return int(raw)
 
 
@@ -91,14 +91,14 @@ def _hours(request: web.Request) -> int | web.Response:
 def scan_minutes(params: dict[str, str]) -> list[dict[str, Any]]:
     """Per owned partition: orders placed in each of the last ``minutes`` minutes."""
     minutes = int(params.get("minutes", "60"))
-    now = now_utc().timestamp()
+    now = float(params.get("now") or now_utc().timestamp())
     starts = [now // 60 * 60 - 60 * i for i in range(minutes - 1, -1, -1)]
     changelog = orders_per_minute.table.changelog_topic.get_topic_name()
     owned = [tp.partition for tp in app.assignor.assigned_actives() if tp.topic == changelog]
     table = orders_per_minute.table
     return [
         {"partition": p, "starts": starts,
-         "counts": [table.get((f"p{p}", (s, s + 60 - 0.1))) or 0 for s in starts]}
+         "counts": [len(table.get((f"p{p}", (s, s + 60 - 0.1))) or {}) for s in starts]}
         for p in owned
     ]  # fmt: skip
 
@@ -109,9 +109,10 @@ class OrdersPerMinuteView(faust.web.View):
 
     async def get(self, request: web.Request) -> web.Response:
         raw = request.query.get("minutes", "60")
-        if not raw.isdigit() or not 1 <= int(raw) <= 120:
+        if not whole(raw) or not 1 <= int(raw) <= 120:
             return problem(400, "invalid_minutes", "minutes must be a whole number from 1 to 120")
-        parts = await gather("orders-per-minute", {"minutes": raw}, key="partition")
+        now = str(now_utc().timestamp())  # one clock for every worker's buckets
+        parts = await gather("orders-per-minute", {"minutes": raw, "now": now}, key="partition")
         if isinstance(parts, web.Response):
             return parts
         starts = parts[0]["starts"] if parts else []

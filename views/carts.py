@@ -9,10 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.faust_app import app
 from app.web_errors import problem
 from domain import carts as cart_rules
+from domain.envelope import derive_event_id
 from domain.messages import CartItemAdded, CartItemRemoved
 from domain.ordering import MAX_QUANTITY
 from domain.types import Currency, Sku
 from tables.carts import carts
+from tables.orders import order_decisions
 from views.http import json, make, publish, read_body
 from views.orders import order_id_for
 from views.routing import route
@@ -62,14 +64,23 @@ class CheckoutView(faust.web.View):
     async def post(self, request: web.Request, user_id: str) -> web.Response:
         async def local() -> web.Response:
             body = await read_body(request, Checkout) if await request.read() else Checkout()
-            order_id = order_id_for(user_id, request.headers.get("Idempotency-Key"))
+            key = request.headers.get("Idempotency-Key")
+            order_id = order_id_for(user_id, key)
+            if key and order_decisions.get(order_id) is not None:  # a retry of a done checkout
+                return _accepted(order_id, str(derive_event_id(order_id, "place")))
             command = cart_rules.checkout(
                 carts.get(user_id), order_id=order_id, currency=body.currency
             )
             if command is None:
                 return problem(409, "empty_cart", f"the cart of {user_id!r} is empty")
-            env = await publish(command)
-            answer = {"orderId": order_id, "eventId": str(env.eventId), "status": "PENDING"}
-            return json(answer, status=202, headers={"Location": f"/orders/{order_id}/status"})
+            env = await publish(
+                command, event_id=derive_event_id(order_id, "place") if key else None
+            )
+            return _accepted(order_id, str(env.eventId))
 
         return await route(request, carts.table, user_id, local)
+
+
+def _accepted(order_id: str, event_id: str | None) -> web.Response:
+    answer = {"orderId": order_id, "eventId": event_id, "status": "PENDING"}
+    return json(answer, status=202, headers={"Location": f"/orders/{order_id}/status"})

@@ -14,6 +14,11 @@ from views.http import json
 MAX_LIMIT = 500
 
 
+def whole(raw: str) -> bool:
+    """ASCII digits only (``str.isdigit`` accepts '²', which ``int`` refuses)."""
+    return raw.isascii() and raw.isdigit()
+
+
 def list_params(
     request: web.Request, sorts: Mapping[str, Any], default_sort: str
 ) -> tuple[str, int, str | None]:
@@ -22,7 +27,7 @@ def list_params(
     if sort_name not in sorts:
         raise BadRequestError(problem(400, "invalid_sort", f"sort must be one of {sorted(sorts)}"))
     raw_limit = request.query.get("limit", "50")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+    if not whole(raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
         raise BadRequestError(problem(400, "invalid_limit", f"limit must be 1..{MAX_LIMIT}"))
     return sort_name, int(raw_limit), request.query.get("cursor") or None
 

@@ -70,8 +70,9 @@ async def _forward(request: web.Request, owner: str, tp: TP) -> web.Response:
     timeout = aiohttp.ClientTimeout(total=settings.route_timeout + _wait_of(request))
     try:
         headers = {FORWARDED: str(app.conf.canonical_url)}
-        if "Content-Type" in request.headers:
-            headers["Content-Type"] = request.headers["Content-Type"]
+        for name in ("Content-Type", "Idempotency-Key"):  # what the owner's answer depends on
+            if name in request.headers:
+                headers[name] = request.headers[name]
         async with app.http_client.request(
             request.method, url, headers=headers, data=await request.read(), timeout=timeout
         ) as resp:

@@ -112,3 +112,15 @@ def test_paging_walks_every_item_once_in_order() -> None:
 def test_bad_cursors_are_a_clear_error(cursor: str) -> None:
     with pytest.raises(paging.BadCursor):
         paging.page([{"id": "x", "amount": 1}], lambda i: (-i["amount"], i["id"]), 5, cursor)
+
+
+def test_windows_are_read_from_the_state_so_a_redelivery_rewrites_them_alike() -> None:
+    ids = {"orderId": "o1", "userId": "u-1"}
+    placed, _ = aggregates.evolve(None, created("o1", "9.00"))
+    assert aggregates.in_windows(placed, created("o1", "9.00")) == aggregates.Change(placed=True)
+    confirmed = fold(created("o1", "9.00"), OrderConfirmed(**ids))
+    assert aggregates.in_windows(confirmed, OrderConfirmed(**ids)).confirmed_amount == Decimal(
+        "9.00"
+    )
+    cancelled = fold(created("o1", "9.00"), OrderCancelled(**ids, reason="timeout"))
+    assert aggregates.in_windows(cancelled, OrderConfirmed(**ids)) == aggregates.Change()
