@@ -36,7 +36,7 @@ async def decide_order(parsed: Parsed) -> None:
         verdict = place_order(body, user_profiles.get(body.userId), catalog, now_utc())
         out = [outgoing(verdict, cause=parsed.envelope, step="decide")]
         if body.fromCart and isinstance(verdict, OrderCreated):
-            cleared = CartCleared(userId=body.userId, orderId=body.orderId)
+            cleared = CartCleared(userId=body.userId, orderId=body.orderId, items=body.items)
             out.append(outgoing(cleared, cause=parsed.envelope, step="clear-cart"))
         decision = Decision(envelopes=out)
         order_decisions.put(body.orderId, decision)

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.messages import CartCleared, CartItemAdded, CartItemRemoved, LineItem, PlaceOrder
 
 MAX_QUANTITY = 10_000
+REMEMBERED = 200  # event ids a cart keeps to ignore their redelivery
 
 
 class Cart(BaseModel):
@@ -14,6 +15,7 @@ class Cart(BaseModel):
 
     userId: str
     items: dict[str, int] = Field(default_factory=dict)  # sku -> quantity, insertion ordered
+    applied: list[str] = Field(default_factory=list)
 
     def public(self) -> dict[str, object]:
         return {
@@ -22,16 +24,31 @@ class Cart(BaseModel):
         }
 
 
-def evolve(cart: Cart | None, event: CartItemAdded | CartItemRemoved | CartCleared) -> Cart:
+def evolve(
+    cart: Cart | None, event: CartItemAdded | CartItemRemoved | CartCleared, event_id: str
+) -> Cart:
+    """Apply one cart event once; a checkout's CartCleared removes only what was checked out, so
+    an item added meanwhile stays."""
     current = cart or Cart(userId=event.userId)
+    if event_id in current.applied:
+        return current
     items = dict(current.items)
     if isinstance(event, CartItemAdded):
         items[event.sku] = min(items.get(event.sku, 0) + event.quantity, MAX_QUANTITY)
     elif isinstance(event, CartItemRemoved):
         items.pop(event.sku, None)
-    else:
+    elif event.items is None:
         items = {}
-    return current.model_copy(update={"items": items})
+    else:
+        for line in event.items:
+            left = items.get(line.sku, 0) - line.quantity
+            if left > 0:
+                items[line.sku] = left
+            else:
+                items.pop(line.sku, None)
+    return current.model_copy(
+        update={"items": items, "applied": [*current.applied, event_id][-REMEMBERED:]}
+    )
 
 
 def checkout(cart: Cart | None, *, order_id: str, currency: str) -> PlaceOrder | None:

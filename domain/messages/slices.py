@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from domain.messages.orders import Message, Tier
+from domain.messages.orders import LineItem, Message, Tier
 from domain.types import Currency, Email, Id, Money, Name, Quantity, Sku, UtcDatetime
 
 
@@ -114,6 +114,7 @@ class CartCleared(Message):
     key_field: ClassVar[str] = "userId"
     userId: Id
     orderId: Id | None = None  # set when a checkout's order was created
+    items: list[LineItem] | None = None  # then only these lines leave the cart
 
 
 # orders.aggregates (keyed by userId, compacted)
