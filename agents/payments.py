@@ -7,7 +7,13 @@ from app import gateway
 from app.faust_app import app
 from app.topics import payments_commands_topic
 from domain.envelope import Parsed
-from domain.messages import AuthorizePayment, PaymentAuthorized, PaymentRejected, VoidPayment
+from domain.messages import (
+    AuthorizePayment,
+    PaymentAuthorized,
+    PaymentRejected,
+    PaymentVoided,
+    VoidPayment,
+)
 from domain.payments import Approved, PaymentRecord
 from domain.types import now_utc
 from tables.payments import payment_records
@@ -29,8 +35,13 @@ async def process_payment(parsed: Parsed) -> None:
     body = parsed.body
     record = payment_records.get(body.orderId)  # type: ignore[attr-defined]
     if isinstance(body, VoidPayment):
-        if record is not None and record.status == "AUTHORIZED":
+        if record is not None and record.status != "REJECTED":
             payment_records.put(body.orderId, record.model_copy(update={"status": "VOIDED"}))
+            voided = PaymentVoided(
+                orderId=body.orderId, userId=body.userId, amount=record.amount,
+                authorizationCode=body.authorizationCode, voidedAt=now_utc(),
+            )  # fmt: skip
+            await emit(voided, cause=parsed.envelope, step="voided")
         return
     assert isinstance(body, AuthorizePayment)
     if record is None:  # a repeated command is answered from the record, not the gateway

@@ -16,6 +16,7 @@ from domain.messages import (
     OrderRejected,
     PaymentAuthorized,
     PaymentRejected,
+    PaymentVoided,
     StockReserved,
 )
 from domain.types import UtcDatetime
@@ -53,9 +54,10 @@ class OrderStatus(BaseModel):
     events: list[HistoryEntry] = Field(default_factory=list)
     lastUpdated: UtcDatetime | None = None
     appliedEventIds: list[str] = Field(default_factory=list)
+    reservedSkus: list[str] = Field(default_factory=list)
 
     def public(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"appliedEventIds", "userId"})
+        return self.model_dump(mode="json", exclude={"appliedEventIds", "userId", "reservedSkus"})
 
 
 def next_status(current: str, body: Message) -> str:
@@ -81,6 +83,8 @@ def _details(body: Message) -> dict[str, Any]:
         return {"paymentStatus": "AUTHORIZED", "authorizationCode": body.authorizationCode}
     if isinstance(body, PaymentRejected):
         return {"paymentStatus": "REJECTED", "rejectionReason": body.rejectionReason}
+    if isinstance(body, PaymentVoided):
+        return {"paymentStatus": "VOIDED"}
     if isinstance(body, OrderCancelled):
         return {"cancellationReason": body.reason}
     return {}
@@ -92,10 +96,17 @@ def evolve(state: OrderStatus | None, envelope: Envelope, body: OrderMessage) ->
     event_id = str(envelope.eventId)
     if event_id in current.appliedEventIds:
         return current
+    reserved = current.reservedSkus
+    status = next_status(current.status, body)
+    if isinstance(body, StockReserved):
+        reserved = sorted({*reserved, body.sku})
+        if status == STOCK_RESERVED and len(reserved) < len(current.details.get("items", [])):
+            status = current.status  # STOCK_RESERVED once every item is reserved
     return current.model_copy(
         update={
             "userId": current.userId or body.userId,
-            "status": next_status(current.status, body),
+            "status": status,
+            "reservedSkus": reserved,
             "details": {**current.details, **_details(body)},
             "events": [
                 *current.events,

@@ -109,6 +109,14 @@ class PaymentRejected(OrderMessage):
     processedAt: UtcDatetime
 
 
+class PaymentVoided(OrderMessage):
+    """A late authorization was voided after the order had been cancelled."""
+
+    amount: Money
+    authorizationCode: str = Field(min_length=1, max_length=64)
+    voidedAt: UtcDatetime
+
+
 class OrderConfirmed(OrderMessage):
     amount: Money | None = None
     currency: Currency | None = None

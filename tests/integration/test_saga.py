@@ -218,3 +218,28 @@ def test_corrupt_commands_go_to_the_dlq_and_the_flow_goes_on(shop: tuple[System,
     assert letters[system.topic("payments.commands")]["errorMessage"].startswith(
         "version: unsupported major"
     )
+
+
+def test_late_authorization_after_a_timeout_is_voided(system: System) -> None:
+    # Given a gateway slower than the saga's deadline
+    w = system.start_worker(ORDERS_SAGA_TIMEOUT="2", ORDERS_PAYMENT_LATENCY_MS="4000")
+    w.wait_ready()
+    user, sku = register(w), restock(w, 10, 10.0)
+    # When an order's payment is authorized after the saga gave up on it
+    order_id = place(w, user, [(sku, 2)]).json()["orderId"]
+
+    def voided() -> dict | None:
+        resp = w.get(f"/orders/{order_id}/status")
+        body = resp.json() if resp.status_code == 200 else {}
+        return body if body.get("details", {}).get("paymentStatus") == "VOIDED" else None
+
+    # Then the order stays cancelled (timeout), the authorization is voided, the stock is back
+    status = eventually(voided, 30)
+    assert status["status"] == "CANCELLED" and status["details"]["cancellationReason"] == "timeout"
+    types = [e["type"] for e in status["events"]]
+    assert (
+        types.index("OrderCancelled")
+        < types.index("PaymentAuthorized")
+        < types.index("PaymentVoided")
+    )
+    assert eventually(lambda: stock(w, sku)["available"] == 10 and stock(w, sku)["sold"] == 0)

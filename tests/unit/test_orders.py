@@ -17,6 +17,7 @@ from domain.messages import (
     OrderRejected,
     PaymentAuthorized,
     PaymentRejected,
+    PaymentVoided,
     PricedItem,
     StockReserved,
     StockUnavailable,
@@ -51,6 +52,7 @@ DECLINED = PaymentRejected(**IDS, amount="9.99", rejectionReason="limit", proces
 CONFIRMED_EVT = OrderConfirmed(**IDS)
 CANCELLED_EVT = OrderCancelled(**IDS, reason="timeout")
 REJECTED_EVT = OrderRejected(**IDS, reasons=["unknown customer"])
+VOIDED = PaymentVoided(**IDS, amount="9.99", authorizationCode="A1", voidedAt=NOW)
 
 
 @pytest.mark.parametrize(
@@ -135,3 +137,20 @@ def test_same_event_id_applied_twice_changes_nothing() -> None:
 def test_same_type_with_new_event_id_is_a_new_event() -> None:
     status = fold(CREATED_EVT, RESERVED, RESERVED)
     assert len(status.events) == 3
+
+
+def test_stock_reserved_only_once_every_item_is_reserved_and_voids_show() -> None:
+    two_items = CREATED_EVT.model_copy(
+        update={
+            "items": [
+                *CREATED_EVT.items,
+                PricedItem(sku="s-2", name="Other", quantity=1, unitPrice="1"),
+            ]
+        }
+    )
+    partly = fold(two_items, RESERVED)
+    assert partly.status == CREATED
+    both = fold(two_items, RESERVED, StockReserved(**IDS, sku="s-2", quantity=1))
+    assert both.status == STOCK_RESERVED
+    voided = fold(CREATED_EVT, RESERVED, CANCELLED_EVT, AUTHORIZED, VOIDED)
+    assert voided.status == CANCELLED and voided.details["paymentStatus"] == "VOIDED"
