@@ -4,26 +4,19 @@ from __future__ import annotations
 
 import faust
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from app.faust_app import app
 from app.web_errors import problem
 from domain import carts as cart_rules
 from domain.envelope import derive_event_id
 from domain.messages import CartItemAdded, CartItemRemoved
-from domain.ordering import MAX_QUANTITY
-from domain.types import Currency, Sku
+from domain.types import Currency
 from tables.carts import carts
 from tables.orders import order_decisions
 from views.http import json, make, publish, read_body
-from views.orders import order_id_for
+from views.orders import RequestedItem, order_id_for
 from views.routing import route
-
-
-class CartLine(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    sku: Sku
-    quantity: int = Field(gt=0, le=MAX_QUANTITY, strict=True)
 
 
 class Checkout(BaseModel):
@@ -44,7 +37,7 @@ class CartView(faust.web.View):
 @app.page("/carts/{user_id}/items")
 class CartItemsView(faust.web.View):
     async def post(self, request: web.Request, user_id: str) -> web.Response:
-        line = await read_body(request, CartLine)
+        line = await read_body(request, RequestedItem)
         env = await publish(make(CartItemAdded, userId=user_id, **line.model_dump()))
         return json({"userId": user_id, "eventId": str(env.eventId)}, status=202)
 

@@ -29,6 +29,8 @@ _IDEMPOTENCY = uuid.UUID("5b0f3f8e-3a4c-4c1e-8f7e-0c9d7a2b6e41")
 
 
 class RequestedItem(BaseModel):
+    """One line of ``POST /orders`` and of ``POST /carts/{userId}/items``."""
+
     model_config = ConfigDict(extra="forbid")
     sku: Sku
     quantity: int = Field(gt=0, le=MAX_QUANTITY, strict=True)

@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from localkafka import Broker, BrokerError
 from localkafka.procs import free_ports
-from tests.support.kafka import consume_values
+from tests.support.kafka import consume_values, produce_values
 
 pytestmark = pytest.mark.integration
 
@@ -29,16 +28,6 @@ async def create_topic(bootstrap: str, name: str) -> None:
         await admin.create_topics([NewTopic(name, num_partitions=3, replication_factor=1)])
     finally:
         await admin.close()
-
-
-async def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send_and_wait(topic, value)
-    finally:
-        await producer.stop()
 
 
 def dead(pid: int) -> bool:
@@ -68,11 +57,11 @@ def test_fixture_broker_serves_real_clients(kafka_broker, kafka_bootstrap):
     assert kafka_bootstrap == kafka_broker.bootstrap
     assert kafka_broker.is_running()
     asyncio.run(create_topic(kafka_bootstrap, "lk-created"))
-    asyncio.run(produce(kafka_bootstrap, "lk-created", [b"one", b"two", b"three"]))
+    asyncio.run(produce_values(kafka_bootstrap, "lk-created", [b"one", b"two", b"three"]))
     consumed = asyncio.run(consume_values(kafka_bootstrap, "lk-created", 3, group="lk-group"))
     assert consumed == [b"one", b"three", b"two"]
     # auto.create.topics.enable: producing to an unknown topic creates it
-    asyncio.run(produce(kafka_bootstrap, "lk-auto", [b"x"]))
+    asyncio.run(produce_values(kafka_bootstrap, "lk-auto", [b"x"]))
     assert asyncio.run(consume_values(kafka_bootstrap, "lk-auto", 1)) == [b"x"]
 
 
@@ -81,7 +70,7 @@ def test_stop_then_restart_keeps_data_and_logs_to_file(tmp_path):
     restarted = Broker(port=broker.port, data_dir=broker.data_dir)
     try:
         assert broker.start() == f"127.0.0.1:{broker.port}"
-        asyncio.run(produce(broker.bootstrap, "lk-persist", [b"a", b"b"]))
+        asyncio.run(produce_values(broker.bootstrap, "lk-persist", [b"a", b"b"]))
         pid = broker.pid()
         assert broker.stop() is True
         assert not broker.is_running()

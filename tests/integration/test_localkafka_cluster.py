@@ -6,10 +6,9 @@ import asyncio
 import time
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from tests.support.kafka import consume_values
+from tests.support.kafka import consume_values, produce_values
 
 pytestmark = pytest.mark.integration
 
@@ -37,16 +36,6 @@ async def in_sync_replicas(bootstrap: str) -> list[int]:
         await admin.close()
 
 
-async def produce(bootstrap: str, values: list[bytes]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for value in values:
-            await producer.send_and_wait(TOPIC, value)
-    finally:
-        await producer.stop()
-
-
 def wait_for_full_isr(bootstrap: str, timeout: float = 60) -> list[int]:
     deadline = time.monotonic() + timeout
     while (isr := asyncio.run(in_sync_replicas(bootstrap))) != [3, 3, 3]:
@@ -62,7 +51,7 @@ def test_cluster_replicates_and_survives_one_node_down(kafka_cluster):
     assert all(node.is_running() for node in kafka_cluster.nodes)
     asyncio.run(create_replicated_topic(bootstrap))
     assert wait_for_full_isr(bootstrap) == [3, 3, 3]
-    asyncio.run(produce(bootstrap, [b"a1", b"a2", b"a3"]))
+    asyncio.run(produce_values(bootstrap, TOPIC, [b"a1", b"a2", b"a3"]))
     assert asyncio.run(consume_values(bootstrap, TOPIC, 3, group="lk-g1", timeout=60)) == [
         b"a1",
         b"a2",
@@ -71,7 +60,7 @@ def test_cluster_replicates_and_survives_one_node_down(kafka_cluster):
 
     kafka_cluster.stop(1)
     assert not kafka_cluster.nodes[1].is_running()
-    asyncio.run(produce(bootstrap, [b"b1", b"b2"]))  # acks=all with 2 of 3 in sync
+    asyncio.run(produce_values(bootstrap, TOPIC, [b"b1", b"b2"]))  # acks=all with 2 of 3 in sync
     assert len(asyncio.run(consume_values(bootstrap, TOPIC, 5, group="lk-g2", timeout=60))) == 5
 
     assert kafka_cluster.start(1) == bootstrap
@@ -84,7 +73,7 @@ def test_cluster_survives_a_killed_node(kafka_cluster):
     kafka_cluster.kill(2)
     assert not kafka_cluster.nodes[2].is_running()
     # Leaders on the crashed node move once its session times out; the producer retries until then.
-    asyncio.run(produce(bootstrap, [b"c1"]))
+    asyncio.run(produce_values(bootstrap, TOPIC, [b"c1"]))
     assert b"c1" in asyncio.run(consume_values(bootstrap, TOPIC, 6, group="lk-g3", timeout=60))
 
     kafka_cluster.start(2)

@@ -78,3 +78,14 @@ async def consume_values(
         return sorted(values)
     finally:
         await consumer.stop()
+
+
+async def produce_values(bootstrap: str, topic: str, values: list[bytes]) -> None:
+    """Send ``values`` one by one, each acknowledged (acks=all) before the next."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for value in values:
+            await producer.send_and_wait(topic, value)
+    finally:
+        await producer.stop()
