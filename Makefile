@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: sysdeps install jars test unit lint demo stop clean
+.PHONY: sysdeps install jars test unit lint demo stop clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ lint: install  ## ruff (lint + format check) and mypy on domain/ and localkafka/
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/mypy --strict localkafka
+
+$(VENV)/.bench-stamp: pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[dev,bench]"
+	touch $@
+
+bench: jars $(VENV)/.bench-stamp  ## raw aiokafka, Quix Streams, Faust and the pipeline in one run (~15 min); BENCH_ARGS="--help"
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 demo: jars  ## broker + topics + two workers (Procfile) + sample traffic; prints where to look
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh start

@@ -22,10 +22,18 @@ def user_of(raw: bytes) -> bytes:
     """The regrouping key: ``data.userId`` (every orders.events message carries it)."""
     try:
         return str(orjson.loads(raw)["data"]["userId"]).encode()
-    except (
-        Exception
-    ):  # unreadable: any key will do, the aggregator skips it and the tracker DLQs it
+    except Exception:  # any key will do: the aggregator skips it, the tracker dead-letters it
         return b"<unreadable>"
+
+
+def counted(raw: bytes) -> bool:
+    """Only the events totals and windows count cross the repartition (OrderCreated, -Rejected,
+    -Confirmed, -Cancelled): the others (stock and payment answers, about half of the topic)
+    would be produced, consumed and parsed again for nothing."""
+    try:
+        return orjson.loads(raw).get("eventType") in aggregates.COUNTED
+    except Exception:  # unreadable: the tracker dead-letters it, the aggregator has no use for it
+        return False
 
 
 async def aggregate(parsed: Parsed) -> None:
@@ -52,7 +60,7 @@ async def aggregate_users(stream):  # type: ignore[no-untyped-def]
     """Reads ``orders.events`` regrouped by userId (a Faust group_by repartition); changes
     ``user-aggregates``, ``revenue-hourly`` and ``orders-per-minute``; snapshots are sent by
     ``publish_snapshots``. Idempotent per order: a redelivered event is not counted twice."""
-    async for event in stream.group_by(user_of, name="by-user").events():
+    async for event in stream.filter(counted).group_by(user_of, name="by-user").events():
         yield await handle(event, orders_events_topic, aggregate, owner=False, keyed=False)
 
 

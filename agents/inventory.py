@@ -2,38 +2,50 @@
 
 from __future__ import annotations
 
+import faust
+
 from agents.intake import emit, handle
 from app.faust_app import app
 from app.topics import inventory_commands_topic
 from domain import inventory
 from domain.envelope import Parsed
 from domain.messages import CommitStock, ReleaseStock, ReserveStock, RestockItem
-from tables.inventory import stock_levels
+from tables.inventory import Settlement, stock_levels, stock_settlements
 
 
 async def apply_stock_command(parsed: Parsed) -> None:
     body, cause = parsed.body, parsed.envelope
     assert isinstance(body, ReserveStock | ReleaseStock | CommitStock | RestockItem)
+    event = faust.current_event()
+    assert event is not None
+    at = event.message.offset  # redelivered commands are at or below the sku's position
     level = stock_levels.get(body.sku)
     if isinstance(body, RestockItem):
-        new, entry = inventory.restock(level, body, str(cause.eventId))
+        new, entry = inventory.restock(level, body, str(cause.eventId), at=at)
         if entry is not None:
             await emit(entry, cause=cause, step="catalog")
     elif isinstance(body, ReserveStock):
-        new, answer = inventory.reserve(level, body)
+        settled = stock_settlements.get(inventory.settlement_key(body.sku, body.orderId))
+        new, answer = inventory.reserve(level, body, at=at, settled=settled is not None)
         if answer is not None:
             await emit(answer, cause=cause, step="answer")
-    elif isinstance(body, ReleaseStock):
-        new = inventory.release(level, body)
     else:
-        new = inventory.commit(level, body)
+        if isinstance(body, ReleaseStock):
+            new, outcome = inventory.release(level, body, at=at), "released"
+        else:
+            new, outcome = inventory.commit(level, body, at=at), "committed"
+        # idempotent, so written again on a redelivery (a crash may have lost it)
+        stock_settlements.put(
+            inventory.settlement_key(body.sku, body.orderId), Settlement(outcome=outcome)
+        )
     if new is not None and new != level:
         stock_levels.put(body.sku, new)
 
 
 @app.agent(inventory_commands_topic, name="manage-inventory")
 async def manage_inventory(stream):  # type: ignore[no-untyped-def]
-    """Reads ``inventory.commands``; changes ``stock-levels``; sends StockReserved /
-    StockUnavailable to ``orders.events`` and catalog entries to ``inventory.catalog``."""
+    """Reads ``inventory.commands``; changes ``stock-levels`` and ``stock-settlements``; sends
+    StockReserved / StockUnavailable to ``orders.events`` and catalog entries to
+    ``inventory.catalog``."""
     async for event in stream.events():
         yield await handle(event, inventory_commands_topic, apply_stock_command)

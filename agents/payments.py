@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agents.intake import emit, handle
+from agents.intake import emit, handle_concurrently
 from app import gateway
-from app.faust_app import app
+from app.faust_app import app, settings
 from app.topics import payments_commands_topic
 from domain.envelope import Parsed
 from domain.messages import (
@@ -60,9 +60,11 @@ async def process_payment(parsed: Parsed) -> None:
 @app.agent(payments_commands_topic, name="process-payments")
 async def process_payments(stream):  # type: ignore[no-untyped-def]
     """Reads ``payments.commands``; changes ``payment-records``; sends PaymentAuthorized /
-    PaymentRejected to ``orders.events``. One at a time per partition: with ``concurrency>1``
-    Faust commits offsets past records still in flight (a kill -9 would lose them), so a
-    retried call holds its partition for its backoff. A failure after the retries, or an open
-    circuit, goes to the DLQ and gets no answer, so the saga's deadline compensates."""
-    async for event in stream.events():
-        yield await handle(event, payments_commands_topic, process_payment)
+    PaymentRejected to ``orders.events``. Up to ``ORDERS_PAYMENT_CONCURRENCY`` commands at a
+    time (one order's commands in order), acked together after the whole batch: Faust's own
+    ``concurrency>1`` would commit offsets past records still in flight (a kill -9 would lose
+    them). A retried call holds the next batch for its backoff. A failure after the retries, or
+    an open circuit, goes to the DLQ and gets no answer, so the saga's deadline compensates."""
+    async for events in stream.take_events(settings.payment_concurrency, within=0.005):
+        for outcome in await handle_concurrently(events, payments_commands_topic, process_payment):
+            yield outcome

@@ -1,6 +1,14 @@
 """The order system's Faust app: ``faust -A app worker`` finds ``app`` here."""
 
-from app import lifecycle  # noqa: F401  (registers the health log hooks and service)
-from app.faust_app import app
+import mode.loop
+
+from app.settings import get_settings
+
+# Before any event loop exists (Faust creates it after importing the app): uvloop's loop is
+# measurably cheaper per event (``make bench``); ORDERS_EVENT_LOOP=aio opts out.
+mode.loop.use(get_settings().event_loop)
+
+from app import lifecycle  # noqa: E402, F401  (registers the health log hooks and service)
+from app.faust_app import app  # noqa: E402
 
 __all__ = ["app"]

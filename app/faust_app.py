@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faust
 
+from app import performance
 from app.observability import ErrorsToHealthLog
 from app.settings import get_settings
 from app.web_errors import json_errors
@@ -31,6 +32,7 @@ app = faust.App(
     consumer_auto_offset_reset="earliest",
     table_standby_replicas=settings.standby_replicas,
     producer_acks=-1,
+    **performance.PRODUCER,
     loghandlers=[ErrorsToHealthLog()],
     # Faust's /table and /router pages read tables through table_route (500 on a dead owner,
     # raw bytes out): the read side is views/ instead.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import mode
 
-from app import observability
+from app import observability, performance
 from app.faust_app import app, settings
 
 
@@ -48,6 +49,7 @@ class HealthReporter(mode.Service):
     """Writes the lifecycle lines and, every ``ORDERS_HEALTH_INTERVAL`` s, the rates."""
 
     async def on_started(self) -> None:
+        performance.restore_log_level()  # after the worker has set up logging
         audit, health = _paths()
         observability.health(
             "start",
@@ -55,6 +57,7 @@ class HealthReporter(mode.Service):
             audit=str(audit),
             healthLog=str(health),
             group=app.conf.id,
+            loop=type(asyncio.get_running_loop()).__module__,
         )
 
     async def on_stop(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,9 @@ class Settings(BaseSettings):
         0.0, ge=0, le=1, description="share of gateway calls failing"
     )
     payment_latency_ms: float = Field(20.0, ge=0, description="simulated gateway latency")
+    payment_concurrency: int = Field(
+        64, ge=1, description="payment commands (of different orders) handled at once"
+    )
     retry_max: int = Field(3, ge=0, description="retries of a transient failure")
     retry_base: float = Field(1.0, gt=0, description="first backoff delay, seconds (doubles)")
     retry_max_delay: float = Field(30.0, gt=0, description="longest backoff delay, seconds")
@@ -50,6 +54,7 @@ class Settings(BaseSettings):
     snapshot_interval: float = Field(1.0, gt=0, description="seconds between totals snapshots")
     longpoll_max: float = Field(30.0, gt=0, description="longest ?wait= of a status read")
     longpoll_limit: int = Field(1000, ge=1, description="concurrent long-polls per worker")
+    event_loop: Literal["uvloop", "aio"] = Field("uvloop", description="uvloop or asyncio's")
     standby_replicas: int = Field(1, ge=0, description="standby copies of every table")
 
     def retention_ms(self, *, dlq: bool = False) -> int:

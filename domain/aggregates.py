@@ -24,6 +24,8 @@ from domain.messages import (
 )
 
 OrderState = Literal["PLACED", "CONFIRMED", "CANCELLED", "REJECTED"]
+# the event types ``evolve`` and ``in_windows`` count; every other one leaves a user unchanged
+COUNTED = frozenset({"OrderCreated", "OrderRejected", "OrderConfirmed", "OrderCancelled"})
 CENT = Decimal("0.01")
 
 

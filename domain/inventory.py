@@ -1,4 +1,4 @@
-"""Stock per sku: reserve, release and commit idempotently per (orderId, sku); restock."""
+"""Stock per sku: reserve, release and commit exactly once per (orderId, sku); restock."""
 
 from __future__ import annotations
 
@@ -16,12 +16,17 @@ from domain.messages import (
     StockUnavailable,
 )
 
-# How many settled orders / applied restocks a sku remembers to ignore their duplicates: a
-# duplicate arrives within a rebalance or a redrive, not thousands of orders later.
-MEMORY = 5000
+# Restock event ids a sku remembers (a retried POST .../restock repeats its event id); restocks
+# are rare, so this stays small.
+RESTOCKS_REMEMBERED = 1000
 
 
 class StockLevel(BaseModel):
+    """One sku's books. ``position`` is the offset (in the sku's partition of inventory.commands)
+    of the last command applied: a redelivered command is at or below it and changes nothing.
+    The value stays small whatever the traffic: only open reservations are listed; settled
+    orders are remembered in a separate ledger (see ``reserve``)."""
+
     model_config = ConfigDict(frozen=True)
 
     sku: str
@@ -31,67 +36,78 @@ class StockLevel(BaseModel):
     reserved: int = 0
     sold: int = 0
     reservations: dict[str, int] = Field(default_factory=dict)  # orderId -> quantity held
-    settled: list[str] = Field(default_factory=list)  # orderIds released or committed
     restocks: list[str] = Field(default_factory=list)  # restock event ids applied
+    position: int = -1
 
     def public(self) -> dict[str, object]:
         shown = self.model_dump(include={"sku", "name", "available", "reserved", "sold"})
         return {**shown, "unitPrice": float(self.unitPrice)}
 
 
-def _settle(stock: StockLevel, order_id: str, **changes: int) -> StockLevel:
+def _seen(stock: StockLevel | None, at: int) -> bool:
+    return stock is not None and at <= stock.position
+
+
+def _settle(stock: StockLevel, order_id: str, at: int, **changes: int) -> StockLevel:
     reservations = {o: q for o, q in stock.reservations.items() if o != order_id}
-    settled = [*stock.settled, order_id][-MEMORY:]
-    return stock.model_copy(update={**changes, "reservations": reservations, "settled": settled})
+    return stock.model_copy(update={**changes, "reservations": reservations, "position": at})
 
 
 def reserve(
-    stock: StockLevel | None, cmd: ReserveStock
+    stock: StockLevel | None, cmd: ReserveStock, *, at: int, settled: bool = False
 ) -> tuple[StockLevel | None, StockReserved | StockUnavailable | None]:
-    """Hold stock for an order; a repeat gets the same answer; a settled order gets nothing."""
+    """Hold stock for an order. A repeat gets the same answer (a redelivered command that found
+    no stock is answered StockUnavailable again, whatever arrived since); an order already
+    ``settled`` (released or committed: the ledger says so) gets nothing."""
     ids = {"orderId": cmd.orderId, "userId": cmd.userId, "sku": cmd.sku}
     if stock is not None and cmd.orderId in stock.reservations:
         return stock, StockReserved(**ids, quantity=stock.reservations[cmd.orderId])
-    if stock is not None and cmd.orderId in stock.settled:
+    if settled:
         return stock, None
     available = stock.available if stock else 0
-    if stock is None or available < cmd.quantity:
+    if stock is None or _seen(stock, at) or available < cmd.quantity:
         return stock, StockUnavailable(**ids, requested=cmd.quantity, available=available)
     held = {**stock.reservations, cmd.orderId: cmd.quantity}
     return stock.model_copy(
         update={"available": available - cmd.quantity, "reserved": stock.reserved + cmd.quantity,
-                "reservations": held}
+                "reservations": held, "position": at}
     ), StockReserved(**ids, quantity=cmd.quantity)  # fmt: skip
 
 
-def release(stock: StockLevel | None, cmd: ReleaseStock) -> StockLevel | None:
-    """Give back what the order holds (nothing if it holds nothing); remember it as settled."""
-    if stock is None or cmd.orderId in stock.settled:
+def release(stock: StockLevel | None, cmd: ReleaseStock, *, at: int) -> StockLevel | None:
+    """Give back what the order holds (nothing if it holds nothing)."""
+    if stock is None or _seen(stock, at) or cmd.orderId not in stock.reservations:
         return stock
-    held = stock.reservations.get(cmd.orderId, 0)
+    held = stock.reservations[cmd.orderId]
     return _settle(
-        stock, cmd.orderId, available=stock.available + held, reserved=stock.reserved - held
+        stock, cmd.orderId, at, available=stock.available + held, reserved=stock.reserved - held
     )
 
 
-def commit(stock: StockLevel | None, cmd: CommitStock) -> StockLevel | None:
+def commit(stock: StockLevel | None, cmd: CommitStock, *, at: int) -> StockLevel | None:
     """A confirmed order's reservation becomes a sale."""
-    if stock is None or cmd.orderId not in stock.reservations:
+    if stock is None or _seen(stock, at) or cmd.orderId not in stock.reservations:
         return stock
     held = stock.reservations[cmd.orderId]
-    return _settle(stock, cmd.orderId, reserved=stock.reserved - held, sold=stock.sold + held)
+    return _settle(stock, cmd.orderId, at, reserved=stock.reserved - held, sold=stock.sold + held)
+
+
+def settlement_key(sku: str, order_id: str) -> str:
+    """The ledger key of an order's settlement of one sku (kept in the sku's partition)."""
+    return f"{sku}/{order_id}"
 
 
 def restock(
-    stock: StockLevel | None, cmd: RestockItem, event_id: str
+    stock: StockLevel | None, cmd: RestockItem, event_id: str, *, at: int
 ) -> tuple[StockLevel, CatalogItem | None]:
     """Add stock and set name and price; returns the catalog entry when it changed."""
     current = stock or StockLevel(sku=cmd.sku)
-    if event_id in current.restocks:
+    if _seen(stock, at) or event_id in current.restocks:
         return current, None
+    restocks = [*current.restocks, event_id][-RESTOCKS_REMEMBERED:]
     updated = current.model_copy(
         update={"available": current.available + cmd.quantity, "name": cmd.name,
-                "unitPrice": cmd.unitPrice, "restocks": [*current.restocks, event_id][-MEMORY:]}
+                "unitPrice": cmd.unitPrice, "restocks": restocks, "position": at}
     )  # fmt: skip
     changed = (current.name, current.unitPrice) != (cmd.name, cmd.unitPrice)
     entry = CatalogItem(sku=cmd.sku, name=cmd.name, unitPrice=cmd.unitPrice)

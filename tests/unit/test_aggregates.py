@@ -17,6 +17,7 @@ from domain.messages import (
     OrderRejected,
     PricedItem,
     StockReserved,
+    types_on,
 )
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
@@ -124,3 +125,15 @@ def test_windows_are_read_from_the_state_so_a_redelivery_rewrites_them_alike() -
     )
     cancelled = fold(created("o1", "9.00"), OrderCancelled(**ids, reason="timeout"))
     assert aggregates.in_windows(cancelled, OrderConfirmed(**ids)) == aggregates.Change()
+
+
+def test_the_repartition_filter_names_the_types_evolve_counts() -> None:
+    """``COUNTED`` decides what crosses the by-user repartition: the four outcome types by
+    their wire names, so a renamed class cannot silently stop being counted."""
+    counted = {OrderCreated, OrderRejected, OrderConfirmed, OrderCancelled}
+    assert {cls.__name__ for cls in counted} == aggregates.COUNTED
+    assert aggregates.COUNTED <= set(types_on("orders.events"))
+    ignored, change = aggregates.evolve(
+        None, StockReserved(orderId="o-1", userId="u-1", sku="kb", quantity=1)
+    )
+    assert ignored.orders == {} and change == aggregates.Change()

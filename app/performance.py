@@ -1,0 +1,30 @@
+"""What makes a Faust worker fast, in one place: the app and the benchmark's Faust jobs use it.
+
+Measured with ``make bench`` (README, "Performance"); each line says what it buys.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+# Faust's defaults send every record in its own produce request (linger 0): a socket write per
+# event. A few milliseconds of linger lets one request carry a batch.
+PRODUCER: dict[str, Any] = {
+    "producer_linger": 0.002,
+    "producer_max_batch_size": 256 * 1024,
+}
+
+
+def restore_log_level() -> None:
+    """Faust's worker at ``-l warn`` (or above) sets the root logger to DEBUG, so that a terminal
+    spinner turns on every record, and never sets it back: every ``log.debug`` in Faust and
+    aiokafka then builds a record that is thrown away (~10 % of a forwarding agent's time). Drop
+    the spinner's handler and put the root level back to the lowest level a handler keeps."""
+    from faust.utils.terminal.spinners import SpinnerHandler
+
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not isinstance(h, SpinnerHandler)]
+    kept = [h.level for h in root.handlers if h.level > logging.NOTSET]
+    if root.level < min(kept, default=logging.WARNING):
+        root.setLevel(min(kept, default=logging.WARNING))

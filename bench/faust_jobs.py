@@ -1,0 +1,63 @@
+"""The anchor jobs as Faust agents: ``python -m faust -A bench.faust_jobs worker``.
+
+Environment: ``BENCH_JOB`` (forward | stateful), ``BENCH_VARIANT`` (defaults: Faust out of the
+box, ``await topic.send`` per event; ours: the settings and the batching our app's agents use),
+``BENCH_INPUT``, ``BENCH_OUTPUT``, ``BENCH_GROUP``; the broker comes from ``BROKER_URL``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import faust
+import orjson
+
+from bench.workload import add
+
+JOB = os.environ.get("BENCH_JOB", "forward")
+VARIANT = os.environ.get("BENCH_VARIANT", "defaults")
+
+tuning: dict[str, Any] = {}
+if VARIANT == "ours":
+    from app.performance import PRODUCER, restore_log_level
+
+    tuning = PRODUCER
+
+app = faust.App(
+    os.environ.get("BENCH_GROUP", "bench-faust"),
+    **tuning,
+    broker=os.environ.get("BROKER_URL", "kafka://localhost:9092"),
+    store="rocksdb://",
+    key_serializer="raw",
+    value_serializer="raw",
+    producer_acks=-1,
+    topic_partitions=3,
+    consumer_auto_offset_reset="earliest",
+    web_enabled=False,
+)
+source = app.topic(os.environ.get("BENCH_INPUT", "bench.in"))
+sink = app.topic(os.environ.get("BENCH_OUTPUT", "bench.out"))
+totals = app.Table("totals", key_type=bytes, value_type=bytes, partitions=3)
+
+
+def _step(key: bytes, value: bytes) -> bytes:
+    if JOB == "forward":
+        return value
+    old: Any = totals.get(key)
+    new = orjson.dumps(add(orjson.loads(old) if old else None, orjson.loads(value)))
+    totals[key] = new
+    return new
+
+
+if VARIANT == "ours":
+
+    @app.task
+    async def _quiet() -> None:
+        restore_log_level()
+
+
+@app.agent(source)
+async def job(stream: faust.StreamT[bytes]) -> None:
+    async for event in stream.events():
+        await sink.send(key=event.key, value=_step(event.key, event.value))

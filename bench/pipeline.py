@@ -1,0 +1,228 @@
+"""The whole order system on real workers: orders/s to a terminal status, and HTTP latency.
+
+Throughput: a backlog-free start, then ``orders`` PlaceOrder commands (the simulator's mix minus
+the gateway outage, whose orders wait for the saga deadline by design) as fast as a producer can
+send them; the rate counts from the first command to the last terminal event on orders.events.
+Latency: open-loop ``POST /orders`` at a fixed rate, each followed by status long-polls until the
+order is CONFIRMED; measured from the moment the request was due (no coordinated omission).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from bench.measure import Offsets, cpu_seconds, machine_jiffies, peak_rss_mb
+from domain import envelope, scenario
+from domain.messages import Message
+from tests.support.system import System, Worker, eventually
+
+TERMINAL_EVENTS = {"OrderConfirmed", "OrderCancelled", "OrderRejected"}
+SEED, USERS = 11, 200
+
+
+def _record(system: System, body: Message) -> tuple[str, bytes, bytes]:
+    env = envelope.build(body, correlation_id=getattr(body, "orderId", None))
+    return system.topic(body.stream), envelope.key_of(body).encode(), envelope.dumps(env)
+
+
+async def _send_all(bootstrap: str, records: list[tuple[str, bytes, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                                enable_idempotence=True)  # fmt: skip
+    await producer.start()
+    try:
+        futures = [await producer.send(t, v, key=k) for t, k, v in records]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+def start(bootstrap: str, root: Path, workers: int, env: dict[str, str]) -> System:
+    """A deployment with its own topics, ``workers`` workers, customers and catalog loaded."""
+    system = System(bootstrap, root)
+    system.create_topics()
+    for _ in range(workers):
+        system.start_worker(**env)
+    for w in system.workers:
+        w.wait_ready(120)
+    load_shop(system, SEED)
+    return system
+
+
+def load_shop(system: System, seed: int) -> None:
+    """The customers and the catalog of ``seed``, visible to every worker."""
+    setup = [_record(system, m) for m in scenario.setup(seed, USERS)]
+    asyncio.run(_send_all(system.bootstrap, setup))
+    first = system.workers[0]
+    for n in range(USERS):
+        user = scenario.user_id(seed, n)
+        eventually(lambda user=user: first.get(f"/users/{user}").status_code == 200, 60)
+    for w in system.workers:
+        eventually(lambda w=w: len(w.get("/catalog").json()["items"]) >= 7, 60)
+
+
+async def _terminal_watch(system: System, order_ids: set[str], ready: asyncio.Event,
+                          outcomes: Counter[str], timeout: float) -> float:  # fmt: skip
+    """Consume orders.events from its current end until every order has a terminal event;
+    returns the moment the last one arrived."""
+    consumer = AIOKafkaConsumer(system.topic("orders.events"), group_id=None,
+                                bootstrap_servers=system.bootstrap,
+                                auto_offset_reset="latest")  # fmt: skip
+    await consumer.start()
+    try:
+        await consumer.seek_to_end()
+        for tp in consumer.assignment():
+            await consumer.position(tp)
+        ready.set()
+        left, deadline = set(order_ids), time.monotonic() + timeout
+        while left and time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=200, max_records=10000)).values():
+                for rec in records:
+                    event = orjson.loads(rec.value)
+                    kind, order_id = event.get("eventType"), event["data"].get("orderId")
+                    if kind in TERMINAL_EVENTS and order_id in left:
+                        left.discard(order_id)
+                        outcomes[kind] += 1
+        if left:
+            raise TimeoutError(f"{len(left)} of {len(order_ids)} orders not terminal in {timeout}s")
+        return time.monotonic()
+    finally:
+        await consumer.stop()
+
+
+def _business_topics(system: System) -> list[str]:
+    """Where the pipeline's messages are counted (Faust's changelogs and repartition left out)."""
+    names = ("orders.commands", "orders.events", "inventory.commands", "payments.commands",
+             "carts.events", "orders.aggregates")  # fmt: skip
+    return [system.topic(n) for n in names]
+
+
+def _spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    spy = str(Path(sys.executable).parent / "py-spy")
+    cmd = [spy, "record", "-r", "200", "--format", "raw", "-o", str(out), "--pid", str(pid)]
+    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def throughput(system: System, orders: int, seed: int, broker_pid: int | None = None,
+                     profile: bool = False) -> dict[str, Any]:  # fmt: skip
+    steps = [s for s in scenario.orders(orders + orders // 10, seed=seed, users=USERS)
+             if s.intent != "gateway_down"]  # fmt: skip
+    places = [s.message for s in steps if isinstance(s.message, scenario.PlaceOrder)][:orders]
+    wanted = {p.orderId for p in places}
+    records = [
+        _record(system, s.message)
+        for s in steps
+        if not isinstance(s.message, scenario.PlaceOrder) or s.message.orderId in wanted
+    ]
+    pids = [w.proc.pid for w in system.workers if w.proc]
+    traffic = Offsets(system.bootstrap, _business_topics(system))
+    await traffic.start()
+    ready = asyncio.Event()
+    outcomes: Counter[str] = Counter()
+    watch = asyncio.create_task(_terminal_watch(system, wanted, ready, outcomes, timeout=900))
+    await ready.wait()
+    msgs0, cpu0, t0 = await traffic.total(), sum(cpu_seconds(p) for p in pids), time.monotonic()
+    broker0, (busy0, all0) = cpu_seconds(broker_pid) if broker_pid else 0.0, machine_jiffies()
+    spies = [_spy(w.proc.pid, system.root / f"{w.name}.folded")
+             for w in system.workers if w.proc and profile]  # fmt: skip
+    await _send_all(system.bootstrap, records)
+    sent = time.monotonic()
+    done = await watch
+    for spy in spies:  # py-spy writes its folded stacks on SIGINT
+        spy.send_signal(signal.SIGINT)
+        spy.wait(30)
+    msgs = await traffic.total() - msgs0
+    cpu = sum(cpu_seconds(p) for p in pids) - cpu0
+    broker_cpu = (cpu_seconds(broker_pid) if broker_pid else 0.0) - broker0
+    busy1, all1 = machine_jiffies()
+    await traffic.stop()
+    seconds = done - t0
+    return {
+        "orders": len(places),
+        "outcomes": dict(outcomes),
+        "ordersPerSecond": round(len(places) / seconds, 1),
+        "messagesPerSecond": round(msgs / seconds),
+        "messages": msgs,
+        "seconds": round(seconds, 2),
+        "sendSeconds": round(sent - t0, 2),
+        "cpuSecondsPerOrder": round(cpu / len(places), 5),
+        "brokerCpuSecondsPerOrder": round(broker_cpu / len(places), 5),
+        "machineBusy": round((busy1 - busy0) / max(1, all1 - all0), 3),
+        "peakRssMbPerWorker": [round(peak_rss_mb(p), 1) for p in pids],
+    }
+
+
+async def _one_order(session: aiohttp.ClientSession, url: str, user: str, due: float,
+                     timeout: float) -> float | str:  # fmt: skip
+    body = {"userId": user, "items": [{"sku": "sku-cable", "quantity": 1}], "currency": "EUR"}
+    deadline = due + timeout
+    async with session.post(url + "/orders", json=body) as resp:
+        if resp.status != 202:
+            return f"POST {resp.status}"
+        order_id = (await resp.json())["orderId"]
+    while (left := deadline - time.monotonic()) > 0:
+        async with session.get(f"{url}/orders/{order_id}/status",
+                               params={"wait": f"{min(left, 10):.1f}"}) as resp:  # fmt: skip
+            if resp.status == 200:
+                status = (await resp.json())["status"]
+                if status == "CONFIRMED":
+                    return time.monotonic() - due
+                if status in ("CANCELLED", "REJECTED"):
+                    return status
+            elif resp.status not in (404, 503):
+                return f"GET {resp.status}"
+            else:
+                await asyncio.sleep(0.005)
+    return "timeout"
+
+
+async def latency(workers: list[Worker], rate: float, seconds: float,
+                  timeout: float = 30) -> dict[str, Any]:  # fmt: skip
+    """Open loop: order i is due at start + i/rate, whatever happened to the ones before."""
+    count = int(rate * seconds)
+    users = [scenario.user_id(SEED, n) for n in range(USERS)]
+    conn = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(
+        connector=conn, timeout=aiohttp.ClientTimeout(total=timeout + 15)
+    ) as session:
+        start = time.monotonic() + 0.2
+        tasks = []
+        for i in range(count):
+            due = start + i / rate
+            if (delay := due - time.monotonic()) > 0:
+                await asyncio.sleep(delay)
+            url = workers[i % len(workers)].url
+            tasks.append(asyncio.create_task(
+                _one_order(session, url, users[i % len(users)], due, timeout)))  # fmt: skip
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+    ok = sorted(r for r in results if isinstance(r, float))
+    failed: dict[str, int] = {}
+    for r in results:
+        if not isinstance(r, float):
+            key = r if isinstance(r, str) else type(r).__name__
+            failed[key] = failed.get(key, 0) + 1
+
+    def pct(p: float) -> float | None:
+        return round(ok[min(len(ok) - 1, int(p * len(ok)))] * 1000, 1) if ok else None
+
+    return {
+        "offeredPerSecond": rate,
+        "orders": count,
+        "confirmed": len(ok),
+        "failed": failed,
+        "p50Ms": pct(0.50),
+        "p95Ms": pct(0.95),
+        "p99Ms": pct(0.99),
+        "meanMs": round(statistics.fmean(ok) * 1000, 1) if ok else None,
+    }

@@ -1,0 +1,55 @@
+"""The anchor workload: JSON orders keyed by userId, and the one stateful step every engine runs.
+
+Every engine (raw aiokafka, Quix Streams, Faust) runs exactly this: parse the order, add it to the
+user's running totals (kept in the engine's state), produce the new totals keyed by userId.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+SKUS = ("sku-keyboard", "sku-mouse", "sku-monitor", "sku-cable", "sku-dock", "sku-chair")
+
+
+def orders(count: int, users: int = 1000, seed: int = 7) -> Iterator[tuple[bytes, bytes]]:
+    """``count`` (key, value) pairs: ~400-byte JSON orders keyed by userId."""
+    rng = random.Random(seed)
+    for i in range(count):
+        user = f"user-{rng.randrange(users)}"
+        items = [
+            {"sku": rng.choice(SKUS), "quantity": rng.randint(1, 3),
+             "unitPrice": round(rng.uniform(5, 300), 2)}
+            for _ in range(rng.randint(1, 3))
+        ]  # fmt: skip
+        order = {
+            "eventId": str(uuid.UUID(int=rng.getrandbits(128))),
+            "eventType": "OrderCreated",
+            "timestamp": "2026-11-24T12:00:00.000000Z",
+            "version": "1.0",
+            "data": {
+                "orderId": str(uuid.UUID(int=rng.getrandbits(128))),
+                "userId": user,
+                "items": items,
+                "amount": round(sum(it["quantity"] * it["unitPrice"] for it in items), 2),
+                "currency": "EUR",
+                "seq": i,
+            },
+        }
+        yield user.encode(), orjson.dumps(order)
+
+
+def add(totals: dict[str, Any] | None, order: dict[str, Any]) -> dict[str, Any]:
+    """The user's totals after one more order."""
+    data = order["data"]
+    before = totals or {"userId": data["userId"], "orders": 0, "revenue": 0.0}
+    return {
+        "userId": data["userId"],
+        "orders": before["orders"] + 1,
+        "revenue": round(before["revenue"] + data["amount"], 2),
+        "lastOrderId": data["orderId"],
+    }
