@@ -132,7 +132,7 @@ def test_the_repartition_filter_names_the_types_evolve_counts() -> None:
     their wire names, so a renamed class cannot silently stop being counted."""
     counted = {OrderCreated, OrderRejected, OrderConfirmed, OrderCancelled}
     assert {cls.__name__ for cls in counted} == aggregates.COUNTED
-    assert aggregates.COUNTED <= set(types_on("orders.events"))
+    assert set(types_on("orders.events")) >= aggregates.COUNTED
     ignored, change = aggregates.evolve(
         None, StockReserved(orderId="o-1", userId="u-1", sku="kb", quantity=1)
     )
