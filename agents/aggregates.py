@@ -6,7 +6,7 @@ from __future__ import annotations
 import orjson
 from faust.streams import current_event
 
-from agents.intake import handle, send_envelope
+from agents.intake import consume, send_envelope
 from app.faust_app import app, settings
 from app.topics import orders_events_topic
 from domain import aggregates, envelope
@@ -60,8 +60,11 @@ async def aggregate_users(stream):  # type: ignore[no-untyped-def]
     """Reads ``orders.events`` regrouped by userId (a Faust group_by repartition); changes
     ``user-aggregates``, ``revenue-hourly`` and ``orders-per-minute``; snapshots are sent by
     ``publish_snapshots``. Idempotent per order: a redelivered event is not counted twice."""
-    async for event in stream.filter(counted).group_by(user_of, name="by-user").events():
-        yield await handle(event, orders_events_topic, aggregate, owner=False, keyed=False)
+    regrouped = stream.filter(counted).group_by(user_of, name="by-user")
+    async for outcome in consume(
+        regrouped, orders_events_topic, aggregate, owner=False, keyed=False
+    ):
+        yield outcome
 
 
 @app.timer(settings.snapshot_interval)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.intake import handle
+from agents.intake import consume
 from app.faust_app import app
 from app.topics import carts_events_topic
 from domain import carts as cart_rules
@@ -22,5 +22,5 @@ async def apply_cart_event(parsed: Parsed) -> None:
 @app.agent(carts_events_topic, name="maintain-carts")
 async def maintain_carts(stream):  # type: ignore[no-untyped-def]
     """Reads ``carts.events``; changes ``carts``; sends nothing."""
-    async for event in stream.events():
-        yield await handle(event, carts_events_topic, apply_cart_event)
+    async for outcome in consume(stream, carts_events_topic, apply_cart_event):
+        yield outcome

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import socket
 import weakref
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import faust
 from faust.streams import _current_event
@@ -69,15 +69,44 @@ async def handle(
     return "applied"
 
 
-async def handle_concurrently(
-    events: Sequence[faust.EventT], topic: faust.TopicT, handler: Handler
-) -> list[str]:
-    """``handle`` a batch (``stream.take_events``): records of one key in offset order, records of
-    different keys at the same time, so one slow call (a payment gateway) does not hold the
-    others. Faust acks the batch after this returns, so a crash redelivers all of it.
+# How long a concurrent agent waits for more records before handling fewer (its added latency at
+# low traffic: ``take_events`` waits that long unless the batch is full).
+WITHIN = 0.005
 
-    Every task carries its own event: a Faust table writes to the RocksDB partition and the
-    changelog partition of ``current_event()``, which must be the record being applied."""
+
+async def consume(
+    stream: faust.StreamT,
+    topic: faust.TopicT,
+    handler: Handler,
+    *,
+    concurrently: int = 0,
+    owner: bool = True,
+    keyed: bool = True,
+) -> AsyncIterator[str]:
+    """Every agent's loop: ``handle`` each record in offset order; Faust acks it after.
+
+    ``concurrently=N`` (for handlers that wait on I/O, like a payment gateway): N records at a
+    time, one key's records still in order, acked together after the whole batch (Faust's own
+    agent ``concurrency`` would commit offsets past records still in flight). Agents that only
+    compute stay one record at a time: measured (``make bench``), batching them bought nothing
+    under load and cost an idle worker 5 % CPU in ``take_events`` timers."""
+    if not concurrently:
+        async for event in stream.events():
+            yield await handle(event, topic, handler, owner=owner, keyed=keyed)
+        return
+    async for events in stream.take_events(concurrently, within=WITHIN):
+        for outcome in await _by_key(events, topic, handler, owner=owner, keyed=keyed):
+            yield outcome
+
+
+async def _by_key(
+    events: Sequence[faust.EventT], topic: faust.TopicT, handler: Handler, **options: bool
+) -> list[str]:
+    """Records of one key in offset order, records of different keys at the same time, so one
+    slow call (a payment gateway) does not hold the others.
+
+    Each record is handled with itself as Faust's ``current_event()``: a table writes to the
+    RocksDB partition and the changelog partition of the current event (task-local here)."""
     by_key: dict[bytes | None, list[faust.EventT]] = {}
     for event in events:
         by_key.setdefault(event.message.key, []).append(event)
@@ -85,8 +114,8 @@ async def handle_concurrently(
     async def in_order(group: list[faust.EventT]) -> list[str]:
         done = []
         for event in group:
-            _current_event.set(weakref.ref(event))  # task-local: each task has its own context
-            done.append(await handle(event, topic, handler))
+            _current_event.set(weakref.ref(event))
+            done.append(await handle(event, topic, handler, **options))
         return done
 
     results = await asyncio.gather(*(in_order(group) for group in by_key.values()))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import faust
 
-from agents.intake import emit, handle
+from agents.intake import consume, emit
 from app.faust_app import app
 from app.topics import inventory_commands_topic
 from domain import inventory
@@ -47,5 +47,5 @@ async def manage_inventory(stream):  # type: ignore[no-untyped-def]
     """Reads ``inventory.commands``; changes ``stock-levels`` and ``stock-settlements``; sends
     StockReserved / StockUnavailable to ``orders.events`` and catalog entries to
     ``inventory.catalog``."""
-    async for event in stream.events():
-        yield await handle(event, inventory_commands_topic, apply_stock_command)
+    async for outcome in consume(stream, inventory_commands_topic, apply_stock_command):
+        yield outcome

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.intake import emit, handle, outgoing, send_envelope
+from agents.intake import consume, emit, outgoing, send_envelope
 from app.catalog import catalog
 from app.catalog import caught_up as catalog_caught_up
 from app.faust_app import app
@@ -48,5 +48,5 @@ async def decide_order(parsed: Parsed) -> None:
 async def handle_orders(stream):  # type: ignore[no-untyped-def]
     """Reads ``orders.commands`` (keyed by userId, so the customer's profile is local); changes
     ``order-decisions``; sends OrderCreated / OrderRejected (and CartCleared after a checkout)."""
-    async for event in stream.events():
-        yield await handle(event, orders_commands_topic, decide_order)
+    async for outcome in consume(stream, orders_commands_topic, decide_order):
+        yield outcome

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.intake import emit, handle_concurrently
+from agents.intake import consume, emit
 from app import gateway
 from app.faust_app import app, settings
 from app.topics import payments_commands_topic
@@ -65,6 +65,10 @@ async def process_payments(stream):  # type: ignore[no-untyped-def]
     ``concurrency>1`` would commit offsets past records still in flight (a kill -9 would lose
     them). A retried call holds the next batch for its backoff. A failure after the retries, or
     an open circuit, goes to the DLQ and gets no answer, so the saga's deadline compensates."""
-    async for events in stream.take_events(settings.payment_concurrency, within=0.005):
-        for outcome in await handle_concurrently(events, payments_commands_topic, process_payment):
-            yield outcome
+    async for outcome in consume(
+        stream,
+        payments_commands_topic,
+        process_payment,
+        concurrently=settings.payment_concurrency,
+    ):
+        yield outcome

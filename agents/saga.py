@@ -7,7 +7,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from agents.intake import handle, outgoing, send_envelope
+from agents.intake import consume, outgoing, send_envelope
 from app.faust_app import app, settings
 from app.partitioning import partition_for
 from app.topics import orders_events_topic
@@ -55,8 +55,8 @@ async def run_order_saga(stream):  # type: ignore[no-untyped-def]
     """Reads ``orders.events`` (the tracker owns its audit and DLQ); changes ``sagas``; sends
     ReserveStock / ReleaseStock / CommitStock, AuthorizePayment / VoidPayment, OrderConfirmed /
     OrderCancelled."""
-    async for event in stream.events():
-        yield await handle(event, orders_events_topic, run_saga, owner=False)
+    async for outcome in consume(stream, orders_events_topic, run_saga, owner=False):
+        yield outcome
 
 
 @app.timer(settings.saga_tick)

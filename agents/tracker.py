@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.intake import handle
+from agents.intake import consume
 from app.faust_app import app
 from app.topics import orders_events_topic
 from domain.envelope import Parsed
@@ -24,5 +24,5 @@ async def track(parsed: Parsed) -> None:
 async def track_orders(stream):  # type: ignore[no-untyped-def]
     """Owns ``orders.events``: audits every record, sends invalid ones to ``orders.dlq``, repairs
     misplaced ones, and folds each valid event into the ``order-status`` table."""
-    async for event in stream.events():
-        yield await handle(event, orders_events_topic, track)
+    async for outcome in consume(stream, orders_events_topic, track):
+        yield outcome

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents.intake import handle
+from agents.intake import consume
 from app.faust_app import app
 from app.topics import users_events_topic
 from domain import users
@@ -22,5 +22,5 @@ async def apply_user_event(parsed: Parsed) -> None:
 @app.agent(users_events_topic, name="maintain-users")
 async def maintain_users(stream):  # type: ignore[no-untyped-def]
     """Reads ``users.events``; changes ``user-profiles``; sends nothing."""
-    async for event in stream.events():
-        yield await handle(event, users_events_topic, apply_user_event)
+    async for outcome in consume(stream, users_events_topic, apply_user_event):
+        yield outcome

@@ -66,6 +66,7 @@ async def measure_anchors(bootstrap: str, args: argparse.Namespace, work: Path) 
             "messagesPerSecond": round(run.rate),
             "cpuMicrosPerMessage": round(run.cpu_seconds / run.messages * 1e6, 1),
             "peakRssMb": round(run.peak_rss_mb, 1),
+            "outputVerified": run.verified,
         }
         print(f"  {name}: {run.rate:,.0f} msg/s", flush=True)
     raw = results.get("raw_forward", {}).get("messagesPerSecond")
@@ -74,7 +75,7 @@ async def measure_anchors(bootstrap: str, args: argparse.Namespace, work: Path) 
     table(
         f"Anchor jobs: {args.messages:,} JSON orders (~370 B, keyed by userId), 3 partitions, "
         "one process each, acks=all",
-        ["job", "msg/s", "vs raw forward", "CPU µs/msg", "peak RSS MB"],
+        ["job", "msg/s", "vs raw forward", "CPU µs/msg", "peak RSS MB", "output checked"],
         [
             [
                 n,
@@ -82,6 +83,7 @@ async def measure_anchors(bootstrap: str, args: argparse.Namespace, work: Path) 
                 r["vsRawForward"],
                 r["cpuMicrosPerMessage"],
                 r["peakRssMb"],
+                {True: "yes", False: "WRONG"}.get(r["outputVerified"], "-"),
             ]
             for n, r in results.items()
         ],
@@ -100,13 +102,15 @@ def measure_pipeline(
             asyncio.run(pipeline.throughput(system, 50, seed=100 + n))  # warm-up
             pipeline.load_shop(system, 200 + n)
             run = asyncio.run(pipeline.throughput(
-                system, args.orders, seed=200 + n, broker_pid=broker.pid, profile=args.profile
+                system, args.orders, seed=200 + n, broker_pid=broker.pid(), profile=args.profile
             ))  # fmt: skip
             run["messagesVsRawForward"] = ratio(run["messagesPerSecond"], raw)
             out[f"workers{n}"] = run
             print(f"  pipeline, {n} worker(s): {run['ordersPerSecond']} orders/s, "
                   f"outcomes {run['outcomes']}", flush=True)  # fmt: skip
             if n == 2 and "latency" in args.parts:
+                # warm-up: the first second of HTTP traffic (connections, first reads) is slow
+                asyncio.run(pipeline.latency(system.workers, 20, 3))
                 for rate in (100, 500):
                     lat = asyncio.run(pipeline.latency(system.workers, rate, args.latency_seconds))
                     out[f"latency{rate}"] = lat

@@ -10,11 +10,13 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
-from aiokafka import AIOKafkaProducer
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.measure import Offsets, Run, create_topics, until_written
-from bench.workload import orders
+from bench.workload import expected, orders
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,6 +47,28 @@ async def produce_backlog(bootstrap: str, topic: str, count: int) -> None:
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
+
+
+async def verify(bootstrap: str, sink: str, count: int, job: str) -> bool:
+    """The job did the work: per key, the last output record is what the workload implies (the
+    same orders, in each key's order, with the same totals)."""
+    consumer = AIOKafkaConsumer(sink, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest")  # fmt: skip
+    await consumer.start()
+    last: dict[bytes, Any] = {}
+    seen = 0
+    try:
+        while seen < count:
+            batch = await consumer.getmany(timeout_ms=2000, max_records=20_000)
+            if not batch:
+                return False
+            for records in batch.values():
+                for rec in records:
+                    last[rec.key] = orjson.loads(rec.value)
+                    seen += 1
+    finally:
+        await consumer.stop()
+    return last == expected(count, job)
 
 
 async def run_job(name: str, bootstrap: str, source: str, count: int, work: Path,
@@ -78,7 +102,11 @@ async def run_job(name: str, bootstrap: str, source: str, count: int, work: Path
     offsets = Offsets(bootstrap, [sink])
     await offsets.start()
     try:
-        return await until_written(offsets, count, [proc.pid], timeout, alive)
+        run = await until_written(offsets, count, [proc.pid], timeout, alive)
+        run.verified = await verify(
+            bootstrap, sink, count, "stateful" if "stateful" in name else "forward"
+        )
+        return run
     finally:
         await offsets.stop()
         if profile and proc.poll() is None:

@@ -86,6 +86,7 @@ class Run:
     seconds: float
     cpu_seconds: float = 0.0
     peak_rss_mb: float = 0.0
+    verified: bool | None = None  # the output checked against what the input implies
 
     @property
     def rate(self) -> float:

@@ -172,8 +172,8 @@ async def _one_order(session: aiohttp.ClientSession, url: str, user: str, due: f
             return f"POST {resp.status}"
         order_id = (await resp.json())["orderId"]
     while (left := deadline - time.monotonic()) > 0:
-        async with session.get(f"{url}/orders/{order_id}/status",
-                               params={"wait": f"{min(left, 10):.1f}"}) as resp:  # fmt: skip
+        wait = {"wait": f"{min(left, 10):.1f}", "until": "terminal"}
+        async with session.get(f"{url}/orders/{order_id}/status", params=wait) as resp:
             if resp.status == 200:
                 status = (await resp.json())["status"]
                 if status == "CONFIRMED":

@@ -43,6 +43,18 @@ def orders(count: int, users: int = 1000, seed: int = 7) -> Iterator[tuple[bytes
         yield user.encode(), orjson.dumps(order)
 
 
+def expected(count: int, job: str) -> dict[bytes, Any]:
+    """What a correct job leaves as the last record of each key (stateful: the user's final
+    totals; forward: the last order of the user)."""
+    last: dict[bytes, Any] = {}
+    for key, value in orders(count):
+        if job == "stateful":
+            last[key] = add(last.get(key), orjson.loads(value))
+        else:
+            last[key] = orjson.loads(value)
+    return last
+
+
 def add(totals: dict[str, Any] | None, order: dict[str, Any]) -> dict[str, Any]:
     """The user's totals after one more order."""
     data = order["data"]

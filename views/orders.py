@@ -104,11 +104,14 @@ class OrderStatusView(faust.web.View):
     """The status, details and history of one order; 404 when no event of it was seen."""
 
     async def get(self, request: web.Request, order_id: str) -> web.Response:
-        wait = _wait(request)
+        wait, until_terminal = _wait(request), _until_terminal(request)
         if not wait:
             return await read_one(request, order_statuses, order_id, OrderStatus.public, "order")
         return await route(
-            request, order_statuses.table, order_id, lambda: _long_poll(order_id, wait)
+            request,
+            order_statuses.table,
+            order_id,
+            lambda: _long_poll(order_id, wait, until_terminal),
         )
 
 
@@ -126,21 +129,32 @@ def _wait(request: web.Request) -> float:
     return min(wait, settings.longpoll_max)
 
 
-def _news(first: OrderStatus | None, current: OrderStatus | None) -> bool:
-    """Something to answer: the order appeared, its status moved, or it cannot move any more."""
+def _until_terminal(request: web.Request) -> bool:
+    """``?until=terminal``: wait for the outcome, not for the next step (one request per order)."""
+    until = request.query.get("until")
+    if until not in (None, "terminal"):
+        raise BadRequestError(problem(400, "invalid_until", "until must be 'terminal'"))
+    return until == "terminal"
+
+
+def _news(first: OrderStatus | None, current: OrderStatus | None, until_terminal: bool) -> bool:
+    """Something to answer: the order appeared, its status moved, or it cannot move any more
+    (with ``until_terminal`` only the last)."""
     if current is None:
         return False
-    return first is None or current.status != first.status or current.status in TERMINAL
+    if current.status in TERMINAL:
+        return True
+    return not until_terminal and (first is None or current.status != first.status)
 
 
-async def _long_poll(order_id: str, wait: float) -> web.Response:
+async def _long_poll(order_id: str, wait: float, until_terminal: bool) -> web.Response:
     """Answer when the status differs from what it was on arrival (or the order appears), or
     with the current status once ``wait`` has passed; a terminal status answers at once."""
     first = order_statuses.get(order_id)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     current = first
-    while not _news(first, current):
+    while not _news(first, current, until_terminal):
         left = deadline - loop.time()
         try:
             if left <= 0 or not await status_waiters.changed(order_id, left):

@@ -30,6 +30,18 @@ def test_long_poll_answers_as_soon_as_the_order_appears_or_moves(
     assert w.get("/orders/nope/status", params={"wait": 0.5}).status_code == 404
     bad = w.get(f"/orders/{order_id}/status", params={"wait": "soon"})
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_wait"
+    bad = w.get(f"/orders/{order_id}/status", params={"wait": 1, "until": "soon"})
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_until"
+
+
+def test_until_terminal_waits_for_the_outcome_not_the_next_step(
+    shop: tuple[System, Worker],
+) -> None:
+    _, w = shop
+    user, sku = register(w), restock(w, 10, 10.0)
+    order_id = place(w, user, [(sku, 1)]).json()["orderId"]
+    resp = w.get(f"/orders/{order_id}/status", params={"wait": 10, "until": "terminal"})
+    assert resp.status_code == 200 and resp.json()["status"] == "CONFIRMED", resp.text
 
 
 def test_orders_list_filters_pages_and_rejects_bad_cursors(shop: tuple[System, Worker]) -> None:
