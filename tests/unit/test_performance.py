@@ -1,0 +1,72 @@
+"""The worker-speed helpers: the log level Faust leaves behind, keyed concurrency of a batch."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import faust
+import pytest
+from faust.utils.terminal.spinners import SpinnerHandler
+
+from agents import intake
+from app import performance
+
+
+@pytest.fixture()
+def root_logger() -> Iterator[logging.Logger]:
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    yield root
+    root.setLevel(saved[0])
+    root.handlers = saved[1]
+
+
+def test_the_spinner_handler_goes_and_debug_records_are_not_built(root_logger) -> None:  # type: ignore[no-untyped-def]
+    # what Faust's worker leaves at -l warn: a handler at WARNING, a spinner, the root at DEBUG
+    stream = logging.StreamHandler()
+    stream.setLevel(logging.WARNING)
+    root_logger.handlers = [stream, SpinnerHandler(spinner=None, level=logging.DEBUG)]
+    root_logger.setLevel(logging.DEBUG)
+    assert logging.getLogger("aiokafka.producer").isEnabledFor(logging.DEBUG)
+    performance.restore_log_level()
+    assert root_logger.handlers == [stream]
+    assert not logging.getLogger("aiokafka.producer").isEnabledFor(logging.DEBUG)
+    assert logging.getLogger("aiokafka.producer").isEnabledFor(logging.WARNING)
+
+
+@dataclass(eq=False)
+class _Message:
+    key: bytes
+    offset: int
+
+
+@dataclass(eq=False)
+class _Event:  # weak-referenceable, like Faust's
+    message: _Message
+
+
+async def test_a_batch_runs_keys_at_once_each_key_in_order_with_its_own_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log: list[tuple[str, bytes, int, int]] = []
+
+    async def fake_handle(event, topic, handler, **options):  # type: ignore[no-untyped-def]
+        current = faust.current_event()
+        log.append(("start", event.message.key, event.message.offset, current.message.offset))
+        await asyncio.sleep(0.01 if event.message.key == b"slow" else 0)
+        current = faust.current_event()  # still this record after the others ran
+        log.append(("end", event.message.key, event.message.offset, current.message.offset))
+        return "applied"
+
+    monkeypatch.setattr(intake, "handle", fake_handle)
+    events = [_Event(_Message(k, o)) for o, k in enumerate([b"slow", b"a", b"slow", b"a", b"b"])]
+    outcomes = await intake._by_key(events, None, None)  # type: ignore[arg-type]
+    assert outcomes == ["applied"] * 5
+    assert all(entry[2] == entry[3] for entry in log)  # current_event() is the record handled
+    ends = [(key, offset) for kind, key, offset, _ in log if kind == "end"]
+    assert [o for k, o in ends if k == b"slow"] == [0, 2]  # one key: in offset order
+    assert [o for k, o in ends if k == b"a"] == [1, 3]
+    assert ends.index((b"b", 4)) < ends.index((b"slow", 0))  # others did not wait for it
