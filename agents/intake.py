@@ -10,9 +10,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import faust
 from faust.streams import _current_event
+from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
 from app.errors import DependencyUnavailable
-from app.faust_app import app
+from app.faust_app import app, settings
 from app.observability import audit, counters
 from app.partitioning import expected_partition
 from app.topics import BY_NAME, logical_name, orders_dlq_topic
@@ -115,11 +116,32 @@ async def _by_key(
         done = []
         for event in group:
             _current_event.set(weakref.ref(event))
-            done.append(await handle(event, topic, handler, **options))
+            done.append(await _until_handled(event, topic, handler, **options))
         return done
 
     results = await asyncio.gather(*(in_order(group) for group in by_key.values()))
     return [outcome for group in results for outcome in group]
+
+
+async def _until_handled(
+    event: faust.EventT, topic: faust.TopicT, handler: Handler, **options: bool
+) -> str:
+    """``handle`` keeps what a handler raises; what escapes it (the DLQ record or a repaired
+    copy could not be sent) is retried with backoff until it goes through. Faust acks a whole
+    ``take_events`` batch as soon as the loop over it ends, however it ends, so nothing may
+    leave the batch unhandled: a record retried here holds its batch, and is never lost."""
+    retrying = AsyncRetrying(
+        wait=wait_exponential(multiplier=settings.retry_base, max=settings.retry_max_delay),
+        retry=retry_if_exception_type(Exception),
+        before_sleep=lambda state: log.error(
+            "%s@%s not handled, retrying: %r", event.message.topic, event.message.offset,
+            state.outcome.exception() if state.outcome else None,
+        ),
+    )  # fmt: skip
+    async for attempt in retrying:
+        with attempt:
+            return await handle(event, topic, handler, **options)
+    raise AssertionError("unreachable: tenacity retries until it returns")
 
 
 async def dead_letter_it(

@@ -9,7 +9,7 @@ from app.faust_app import app
 from app.topics import inventory_commands_topic
 from domain import inventory
 from domain.envelope import Parsed
-from domain.messages import CommitStock, ReleaseStock, ReserveStock, RestockItem
+from domain.messages import CommitStock, ReleaseStock, ReserveStock, RestockItem, StockUnavailable
 from tables.inventory import Settlement, stock_levels, stock_settlements
 
 
@@ -24,20 +24,23 @@ async def apply_stock_command(parsed: Parsed) -> None:
         new, entry = inventory.restock(level, body, str(cause.eventId), at=at)
         if entry is not None:
             await emit(entry, cause=cause, step="catalog")
-    elif isinstance(body, ReserveStock):
-        settled = stock_settlements.get(inventory.settlement_key(body.sku, body.orderId))
-        new, answer = inventory.reserve(level, body, at=at, settled=settled is not None)
-        if answer is not None:
-            await emit(answer, cause=cause, step="answer")
-    else:
-        if isinstance(body, ReleaseStock):
+    else:  # the ledger says how this order's request for the sku ended, if it did
+        key = inventory.settlement_key(body.sku, body.orderId)
+        entry = stock_settlements.get(key)
+        ledger = entry.outcome if entry else None
+        outcome: inventory.Outcome | None
+        if isinstance(body, ReserveStock):
+            new, answer = inventory.reserve(level, body, at=at, ledger=ledger)
+            outcome = "unavailable" if isinstance(answer, StockUnavailable) else None
+            if answer is not None:
+                await emit(answer, cause=cause, step="answer")
+        elif isinstance(body, ReleaseStock):
             new, outcome = inventory.release(level, body, at=at), "released"
         else:
             new, outcome = inventory.commit(level, body, at=at), "committed"
-        # idempotent, so written again on a redelivery (a crash may have lost it)
-        stock_settlements.put(
-            inventory.settlement_key(body.sku, body.orderId), Settlement(outcome=outcome)
-        )
+        # the first ending is kept; written again on a redelivery if a crash lost it
+        if outcome is not None and entry is None:
+            stock_settlements.put(key, Settlement(outcome=outcome))
     if new is not None and new != level:
         stock_levels.put(body.sku, new)
 

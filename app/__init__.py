@@ -1,14 +1,18 @@
 """The order system's Faust app: ``faust -A app worker`` finds ``app`` here."""
 
+import os
+
 import mode.loop
 
 from app.settings import get_settings
 
 # Before any event loop exists (Faust creates it after importing the app): uvloop, as Faust
-# recommends (within noise in ``make bench`` here); ORDERS_EVENT_LOOP=aio opts out.
-mode.loop.use(get_settings().event_loop)
+# recommends (within noise in ``make bench`` here); ORDERS_EVENT_LOOP=aio opts out. Faust's own
+# ``-L``/``FAUST_LOOP`` (applied before the app is imported) wins when given.
+if not os.environ.get("FAUST_LOOP"):
+    mode.loop.use(get_settings().event_loop)
 
-from app import lifecycle  # noqa: E402, F401  (registers the health log hooks and service)
-from app.faust_app import app  # noqa: E402
+from app import lifecycle  # noqa: F401  (registers the health log hooks and service)
+from app.faust_app import app
 
 __all__ = ["app"]

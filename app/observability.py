@@ -32,6 +32,7 @@ class JsonLines:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.failed = 0  # lines that could not be written
         self._queue: queue.SimpleQueue[bytes] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
@@ -53,17 +54,24 @@ class JsonLines:
                     while len(batch) < 10_000:
                         batch.append(self._queue.get_nowait())
                 lines = b"".join(batch)
-                if lines:
-                    if out is None:
-                        self.path.parent.mkdir(parents=True, exist_ok=True)
-                        out = self.path.open("ab")
-                    out.write(lines)
-                    out.flush()
+                try:
+                    if lines:
+                        if out is None:
+                            self.path.parent.mkdir(parents=True, exist_ok=True)
+                            out = self.path.open("ab")
+                        out.write(lines)
+                        out.flush()
+                except OSError as exc:  # a full disk, a bad path: say so, keep draining
+                    lost = sum(1 for line in batch if line)
+                    self.failed += lost
+                    health("error", logger="orders.audit", error=f"{self.path}: {exc!r}",
+                           linesLost=lost)  # fmt: skip
                 if self._STOP in batch:
                     return
         finally:
             if out is not None:
-                out.close()
+                with contextlib.suppress(OSError):
+                    out.close()
 
 
 class Counters:

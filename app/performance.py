@@ -24,7 +24,10 @@ def restore_log_level() -> None:
     from faust.utils.terminal.spinners import SpinnerHandler
 
     root = logging.getLogger()
-    root.handlers = [h for h in root.handlers if not isinstance(h, SpinnerHandler)]
-    kept = [h.level for h in root.handlers if h.level > logging.NOTSET]
-    if root.level < min(kept, default=logging.WARNING):
-        root.setLevel(min(kept, default=logging.WARNING))
+    kept = [h for h in root.handlers if not isinstance(h, SpinnerHandler)]
+    if len(kept) == len(root.handlers):
+        return  # no spinner (-l info or below): Faust left the level as asked
+    root.handlers = kept
+    levels = [h.level for h in kept]
+    if kept and logging.NOTSET not in levels:  # a NOTSET handler keeps everything: leave it
+        root.setLevel(max(root.level, min(levels)))

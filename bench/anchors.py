@@ -50,12 +50,12 @@ async def produce_backlog(bootstrap: str, topic: str, count: int) -> None:
 
 
 async def verify(bootstrap: str, sink: str, count: int, job: str) -> bool:
-    """The job did the work: per key, the last output record is what the workload implies (the
-    same orders, in each key's order, with the same totals)."""
+    """The job did the work: per key, as many output records as input ones, and the last one is
+    what the workload implies (the same orders, in each key's order, with the same totals)."""
     consumer = AIOKafkaConsumer(sink, bootstrap_servers=bootstrap, group_id=None,
                                 auto_offset_reset="earliest")  # fmt: skip
     await consumer.start()
-    last: dict[bytes, Any] = {}
+    last: dict[bytes, tuple[int, Any]] = {}
     seen = 0
     try:
         while seen < count:
@@ -64,7 +64,7 @@ async def verify(bootstrap: str, sink: str, count: int, job: str) -> bool:
                 return False
             for records in batch.values():
                 for rec in records:
-                    last[rec.key] = orjson.loads(rec.value)
+                    last[rec.key] = (last.get(rec.key, (0, None))[0] + 1, orjson.loads(rec.value))
                     seen += 1
     finally:
         await consumer.stop()

@@ -1,7 +1,8 @@
 """The anchor jobs as Faust agents: ``python -m faust -A bench.faust_jobs worker``.
 
 Environment: ``BENCH_JOB`` (forward | stateful), ``BENCH_VARIANT`` (defaults: Faust out of the
-box, ``await topic.send`` per event; ours: the settings and the batching our app's agents use),
+box; ours: the settings our app uses, ``app/performance.py``, and uvloop; both ``await
+topic.send`` per event, one event at a time, as our agents do),
 ``BENCH_INPUT``, ``BENCH_OUTPUT``, ``BENCH_GROUP``; the broker comes from ``BROKER_URL``.
 """
 

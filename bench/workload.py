@@ -43,16 +43,17 @@ def orders(count: int, users: int = 1000, seed: int = 7) -> Iterator[tuple[bytes
         yield user.encode(), orjson.dumps(order)
 
 
-def expected(count: int, job: str) -> dict[bytes, Any]:
-    """What a correct job leaves as the last record of each key (stateful: the user's final
-    totals; forward: the last order of the user)."""
-    last: dict[bytes, Any] = {}
+def expected(count: int, job: str) -> dict[bytes, tuple[int, Any]]:
+    """What a correct job writes per key: how many records, and the last one (stateful: the
+    user's final totals; forward: the user's last order)."""
+    out: dict[bytes, tuple[int, Any]] = {}
     for key, value in orders(count):
-        if job == "stateful":
-            last[key] = add(last.get(key), orjson.loads(value))
-        else:
-            last[key] = orjson.loads(value)
-    return last
+        seen, last = out.get(key, (0, None))
+        out[key] = (
+            seen + 1,
+            add(last, orjson.loads(value)) if job == "stateful" else orjson.loads(value),
+        )
+    return out
 
 
 def add(totals: dict[str, Any] | None, order: dict[str, Any]) -> dict[str, Any]:

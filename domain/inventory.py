@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -53,19 +54,24 @@ def _settle(stock: StockLevel, order_id: str, at: int, **changes: int) -> StockL
     return stock.model_copy(update={**changes, "reservations": reservations, "position": at})
 
 
+Outcome = Literal["unavailable", "released", "committed"]
+
+
 def reserve(
-    stock: StockLevel | None, cmd: ReserveStock, *, at: int, settled: bool = False
+    stock: StockLevel | None, cmd: ReserveStock, *, at: int, ledger: Outcome | None = None
 ) -> tuple[StockLevel | None, StockReserved | StockUnavailable | None]:
-    """Hold stock for an order. A repeat gets the same answer (a redelivered command that found
-    no stock is answered StockUnavailable again, whatever arrived since); an order already
-    ``settled`` (released or committed: the ledger says so) gets nothing."""
+    """Hold stock for an order. A repeat gets the same answer, whatever arrived since: a held
+    order StockReserved, a refused one (the ``ledger`` says ``unavailable``, or a redelivered
+    command at or below ``position``) StockUnavailable; an order already released or committed
+    gets nothing. Only a first request can take stock."""
     ids = {"orderId": cmd.orderId, "userId": cmd.userId, "sku": cmd.sku}
     if stock is not None and cmd.orderId in stock.reservations:
         return stock, StockReserved(**ids, quantity=stock.reservations[cmd.orderId])
-    if settled:
+    if ledger in ("released", "committed"):
         return stock, None
     available = stock.available if stock else 0
-    if stock is None or _seen(stock, at) or available < cmd.quantity:
+    refused = ledger == "unavailable" or _seen(stock, at)
+    if stock is None or refused or available < cmd.quantity:
         return stock, StockUnavailable(**ids, requested=cmd.quantity, available=available)
     held = {**stock.reservations, cmd.orderId: cmd.quantity}
     return stock.model_copy(

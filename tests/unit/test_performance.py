@@ -12,7 +12,7 @@ import pytest
 from faust.utils.terminal.spinners import SpinnerHandler
 
 from agents import intake
-from app import performance
+from app import observability, performance
 
 
 @pytest.fixture()
@@ -41,6 +41,7 @@ def test_the_spinner_handler_goes_and_debug_records_are_not_built(root_logger) -
 class _Message:
     key: bytes
     offset: int
+    topic: str = "t"
 
 
 @dataclass(eq=False)
@@ -70,3 +71,35 @@ async def test_a_batch_runs_keys_at_once_each_key_in_order_with_its_own_event(
     assert [o for k, o in ends if k == b"slow"] == [0, 2]  # one key: in offset order
     assert [o for k, o in ends if k == b"a"] == [1, 3]
     assert ends.index((b"b", 4)) < ends.index((b"slow", 0))  # others did not wait for it
+
+
+async def test_what_escapes_handle_is_retried_so_the_batch_never_acks_it_unhandled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    attempts: list[int] = []
+
+    async def flaky_handle(event, topic, handler, **options):  # type: ignore[no-untyped-def]
+        attempts.append(event.message.offset)
+        if attempts.count(event.message.offset) == 1 and event.message.key == b"x":
+            raise ConnectionError("the DLQ record could not be sent")
+        return "applied"
+
+    monkeypatch.setattr(intake, "handle", flaky_handle)
+    monkeypatch.setattr(intake, "settings", _FastRetries())
+    events = [_Event(_Message(b"x", 0)), _Event(_Message(b"y", 1))]
+    assert await intake._by_key(events, None, None) == ["applied", "applied"]  # type: ignore[arg-type]
+    assert sorted(attempts) == [0, 0, 1]
+
+
+@dataclass
+class _FastRetries:
+    retry_base: float = 0.001
+    retry_max_delay: float = 0.001
+
+
+def test_the_audit_writer_reports_a_failed_write_and_keeps_going(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "audit.jsonl").mkdir()  # a folder where the file should be: open() fails
+    writer = observability.JsonLines(tmp_path / "audit.jsonl")
+    writer.put({"offset": 1})
+    writer.close()
+    assert writer.failed == 1 and not writer._thread.is_alive()

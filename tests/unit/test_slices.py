@@ -140,10 +140,24 @@ def test_redelivered_commands_change_nothing() -> None:
 def test_a_settled_order_gets_nothing_from_a_late_duplicate() -> None:
     level, _ = inventory.reserve(stock(10), reserve_cmd(), at=1)
     released = inventory.release(level, release_cmd(), at=2)
-    assert inventory.reserve(released, reserve_cmd(), at=9, settled=True) == (released, None)
+    for ending in ("released", "committed"):
+        assert inventory.reserve(released, reserve_cmd(), at=9, ledger=ending) == (released, None)
     # without the ledger the duplicate would hold stock again: the ledger is what stops it
     held, answer = inventory.reserve(released, reserve_cmd(), at=9)
     assert isinstance(answer, StockReserved) and held.reserved == 3
+
+
+def test_a_refused_order_is_refused_again_even_after_stock_is_freed() -> None:
+    """A duplicate ReserveStock (the saga re-sending its last step) at a new offset, after stock
+    was freed: its answer's id is the refusal's, so downstream would drop a StockReserved as a
+    repeat and the stock would stay held for good. The ledger's ``unavailable`` prevents it."""
+    level, answer = inventory.reserve(stock(2), reserve_cmd("o-9", 3), at=1)
+    assert isinstance(answer, StockUnavailable)
+    restocked, _ = inventory.restock(
+        level, RestockItem(sku="kb", quantity=5, name="Keyboard", unitPrice="89.90"), "r-2", at=2
+    )
+    again, answer = inventory.reserve(restocked, reserve_cmd("o-9", 3), at=3, ledger="unavailable")
+    assert isinstance(answer, StockUnavailable) and again == restocked
 
 
 def test_a_redelivered_reserve_that_found_no_stock_is_answered_the_same() -> None:
