@@ -14,7 +14,7 @@ from aiohttp import web
 
 from app.faust_app import app, settings
 from app.web_errors import problem
-from views.routing import FORWARDED, unavailable
+from views.routing import FORWARDED, peers, unavailable
 
 Scan = Callable[[dict[str, str]], list[dict[str, Any]]]
 SCANS: dict[str, tuple[faust.Table, Scan]] = {}
@@ -47,7 +47,7 @@ def local_part(name: str, params: dict[str, str]) -> dict[str, Any]:
 async def _remote_part(url: str, name: str, params: dict[str, str]) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=settings.route_timeout)
     headers = {FORWARDED: str(app.conf.canonical_url)}
-    async with app.http_client.get(f"{url.rstrip('/')}/internal/scan/{name}", params=params,
+    async with peers().get(f"{url.rstrip('/')}/internal/scan/{name}", params=params,
                                    headers=headers, timeout=timeout) as resp:  # fmt: skip
         if resp.status != 200:
             raise Unavailable(f"{url} answered {resp.status}")
