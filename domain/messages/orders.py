@@ -36,24 +36,26 @@ class LineItem(BaseModel):
     quantity: int = Field(strict=True, ge=-1_000_000_000, le=1_000_000_000)
 
 
-class PlaceOrder(Message):
-    """Validated structurally at the edge; the business rules live in ``domain.ordering``, which
-    rejects with every reason (so ``items`` may be empty here and rejected there)."""
+class OrderCommand(Message):
+    """What the order handler reads: keyed by userId, so the customer's profile and cart are
+    local."""
 
     stream: ClassVar[str] = "orders.commands"
     key_field: ClassVar[str] = "userId"
     orderId: Id
     userId: Id
+
+
+class PlaceOrder(OrderCommand):
+    """Validated structurally at the edge; the business rules live in ``domain.ordering``, which
+    rejects with every reason (so ``items`` may be empty here and rejected there)."""
+
     items: list[LineItem] = Field(max_length=1000)
     currency: str = Field(min_length=1, max_length=8)
     fromCart: bool = False
 
 
-class CancelOrder(Message):
-    stream: ClassVar[str] = "orders.commands"
-    key_field: ClassVar[str] = "userId"
-    orderId: Id
-    userId: Id
+class CancelOrder(OrderCommand):
     reason: str = Field(min_length=1, max_length=200)
 
 

@@ -10,6 +10,9 @@ from pydantic import Field
 from domain.messages.orders import LineItem, Message, Tier
 from domain.types import Currency, Email, Id, Money, Name, Quantity, Sku, UtcDatetime
 
+# One base per topic: the topic and its key are said once, the fields every message there shares
+# come first (so field order on the wire is what it was).
+
 
 # inventory.commands (keyed by sku)
 class StockCommand(Message):
@@ -54,39 +57,37 @@ class CatalogItem(Message):
 
 
 # payments.commands (keyed by orderId)
-class AuthorizePayment(Message):
+class PaymentCommand(Message):
     stream: ClassVar[str] = "payments.commands"
     key_field: ClassVar[str] = "orderId"
     orderId: Id
     userId: Id
     amount: Money
+
+
+class AuthorizePayment(PaymentCommand):
     currency: Currency
     tier: Tier
 
 
-class VoidPayment(Message):
-    stream: ClassVar[str] = "payments.commands"
-    key_field: ClassVar[str] = "orderId"
-    orderId: Id
-    userId: Id
-    amount: Money
+class VoidPayment(PaymentCommand):
     authorizationCode: str = Field(min_length=1, max_length=64)
 
 
 # users.events (keyed by userId)
-class UserRegistered(Message):
+class UserEvent(Message):
     stream: ClassVar[str] = "users.events"
     key_field: ClassVar[str] = "userId"
     userId: Id
+
+
+class UserRegistered(UserEvent):
     name: Name
     email: Email
     tier: Tier = "standard"
 
 
-class UserUpdated(Message):
-    stream: ClassVar[str] = "users.events"
-    key_field: ClassVar[str] = "userId"
-    userId: Id
+class UserUpdated(UserEvent):
     name: Name | None = None
     email: Email | None = None
     tier: Tier | None = None
@@ -94,25 +95,22 @@ class UserUpdated(Message):
 
 
 # carts.events (keyed by userId)
-class CartItemAdded(Message):
+class CartEvent(Message):
     stream: ClassVar[str] = "carts.events"
     key_field: ClassVar[str] = "userId"
     userId: Id
+
+
+class CartItemAdded(CartEvent):
     sku: Sku
     quantity: Quantity
 
 
-class CartItemRemoved(Message):
-    stream: ClassVar[str] = "carts.events"
-    key_field: ClassVar[str] = "userId"
-    userId: Id
+class CartItemRemoved(CartEvent):
     sku: Sku
 
 
-class CartCleared(Message):
-    stream: ClassVar[str] = "carts.events"
-    key_field: ClassVar[str] = "userId"
-    userId: Id
+class CartCleared(CartEvent):
     orderId: Id | None = None  # set when a checkout's order was created
     items: list[LineItem] | None = None  # then only these lines leave the cart
 
