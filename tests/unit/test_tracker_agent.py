@@ -18,8 +18,8 @@ def dead_letters(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     """What the agent sends to orders.dlq (no broker in a unit test)."""
     sent: list[dict] = []
 
-    async def capture(*, key: bytes | None, value: bytes) -> None:
-        sent.append({"key": key, **orjson.loads(value)})
+    async def capture(*, key: bytes | None, value: bytes, headers: dict[str, bytes]) -> None:
+        sent.append({"key": key, "headers": headers, **orjson.loads(value)})
 
     monkeypatch.setattr(intake.orders_dlq_topic, "send", capture)
     return sent
