@@ -42,7 +42,15 @@ class OrdersApp(faust.App):
 app = OrdersApp(
     settings.app_id,
     origin="app",
-    autodiscover=["agents", "tables", "views", "app.commands", "app.simulate", "app.dlq"],
+    autodiscover=[
+        "agents",
+        "tables",
+        "views",
+        "app.commands",
+        "app.simulate",
+        "app.dlq",
+        "app.replay",
+    ],
     # Defaults only: Faust's own variables (BROKER_URL, WEB_PORT, APP_DATADIR,
     # BROKER_SESSION_TIMEOUT …) and flags (-b, --web-port, --datadir) override them.
     broker=settings.broker_url,

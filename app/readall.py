@@ -55,6 +55,12 @@ class Snapshot:
             self.total = sum(self._end[tp] - begin[tp] for tp in parts)
         return self
 
+    def partition_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for tp in self._end:
+            counts[tp.topic] = counts.get(tp.topic, 0) + 1
+        return counts
+
     async def __aexit__(self, *exc: object) -> None:
         if self._end:
             await self.consumer.stop()
