@@ -89,10 +89,14 @@ async def _send_requests(ids: list[str]) -> None:
 
 async def redrive(say: AppCommand, chosen: list[Entry], wait: float) -> int:
     """Ask for the redrive of what is not redriven yet; wait until the workers did it."""
-    todo = [e.letter.id for e in chosen if e.redrivenAt is None]
+    todo = [e.letter.id for e in chosen if dlq.redrivable(e)]
     for e in chosen:
         if e.redrivenAt is not None:
             say.say(f"already redriven  {e.letter.id}  ({e.redrivenAt:%Y-%m-%d %H:%M:%S})")
+        elif not dlq.redrivable(e):
+            say.say(f"not redrivable    {e.letter.id}  (payload of {e.letter.truncatedFrom} "
+                    f"bytes truncated; the original is at {e.letter.originalTopic}/"
+                    f"{e.letter.originalPartition}@{e.letter.originalOffset})")  # fmt: skip
     if not todo:
         return 0
     await _send_requests(todo)

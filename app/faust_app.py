@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_kafka
-from faust.types import TransportT
+from faust.types import ConsumerT, TransportT
 
 from app import performance
-from app.observability import ErrorsToHealthLog
+from app.observability import ErrorsToHealthLog, health
 from app.settings import get_settings
 from app.web_errors import json_errors
 
@@ -37,6 +38,26 @@ class OrdersApp(faust.App):
 
     def _new_producer_transport(self) -> TransportT:
         return IdempotentTransport(self.conf.broker_producer, self)
+
+    async def _consumer_wait_empty(self, consumer: ConsumerT, logger: Any) -> None:
+        """On SIGTERM (and before a rebalance hands partitions over) Faust stops fetching, drops
+        what is queued but not started, and waits for the records the agents are handling. Then
+        commit: Faust's stop commits only while records are still in flight, so the work finished
+        since its last periodic commit (``broker_commit_interval``) would be done again after a
+        restart. One health line says how many records were in flight and how many finished."""
+        unacked = getattr(consumer, "_unacked_messages", ())  # Faust's own set (no public API)
+        in_flight, started = len(unacked), time.monotonic()
+        await super()._consumer_wait_empty(consumer, logger)
+        committed = await consumer.commit()
+        health(
+            "drained",
+            during="stop" if self.should_stop else "rebalance",
+            inFlight=in_flight,
+            finished=in_flight - len(unacked),
+            unfinished=len(unacked),
+            committed=bool(committed),
+            seconds=round(time.monotonic() - started, 3),
+        )
 
 
 app = OrdersApp(

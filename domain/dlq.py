@@ -12,6 +12,9 @@ from domain.types import UtcDatetime, now_utc, utc_iso
 
 FailureReason = Literal["deserialization", "validation", "processing", "timeout"]
 _DLQ_NAMESPACE = uuid.UUID("0b8f5c36-1e0a-4c59-8d7e-2d0f5b4c7a11")
+# A DLQ record keeps at most this much of the payload: a record near the broker's size limit
+# would not fit on orders.dlq once wrapped in JSON (base64 or escapes make it grow).
+PAYLOAD_KEPT = 64 * 1024
 
 
 class DeadLetter(BaseModel):
@@ -27,6 +30,7 @@ class DeadLetter(BaseModel):
     originalOffset: int
     originalKey: str | None
     originalPayload: str  # UTF-8 text when it decodes, else "base64:<…>"
+    truncatedFrom: int | None = None  # the payload's size when only PAYLOAD_KEPT bytes are kept
     failureReason: FailureReason
     errorMessage: str
     retryCount: int = 0
@@ -120,9 +124,15 @@ def file(entry: Entry | None, filed: Entry) -> Entry | None:
     return filed if entry is None else None
 
 
+def redrivable(entry: Entry) -> bool:
+    """Not redriven yet, and the whole payload is kept (a truncated one cannot be sent back)."""
+    return entry.redrivenAt is None and entry.letter.truncatedFrom is None
+
+
 def redrive(entry: Entry | None, request: RedriveRequested) -> Entry | None:
-    """The entry marked redriven, or None when there is nothing to do (unknown id, done before)."""
-    if entry is None or entry.redrivenAt is not None:
+    """The entry marked redriven, or None when there is nothing to do (unknown id, done before,
+    payload truncated)."""
+    if entry is None or not redrivable(entry):
         return None
     return entry.model_copy(
         update={"redrivenAt": request.requestedAt, "redrivenBy": request.requestedBy}

@@ -81,10 +81,13 @@ class RedriveBody(BaseModel):
 async def request_redrives(entries: list[Entry], by: str) -> dict[str, list[str]]:
     """A redrive request for each entry not redriven yet (the DLQ agent redrives each id once,
     so a request that crosses another one changes nothing)."""
-    requested, done_before = [], []
+    requested, done_before, truncated = [], [], []
     for entry in entries:
         if entry.redrivenAt is not None:
             done_before.append(entry.letter.id)
+            continue
+        if not dlq.redrivable(entry):
+            truncated.append(entry.letter.id)
             continue
         request = RedriveRequested(id=entry.letter.id, requestedBy=by)
         sent = await dlq_index_topic.send(
@@ -92,13 +95,13 @@ async def request_redrives(entries: list[Entry], by: str) -> dict[str, list[str]
         )
         await sent
         requested.append(request.id)
-    return {"requested": requested, "alreadyRedriven": done_before}
+    return {"requested": requested, "alreadyRedriven": done_before, "truncated": truncated}
 
 
 @app.page("/dlq/redrive")
 class RedriveView(faust.web.View):
     async def post(self, request: web.Request) -> web.Response:
-        """202 ``{requested: [id…], alreadyRedriven: [id…], unknown: [id…]}``."""
+        """202 ``{requested, alreadyRedriven, truncated, unknown}`` (lists of DLQ ids)."""
         body = await read_body(request, RedriveBody)
         entries = await all_entries()
         if isinstance(entries, web.Response):

@@ -62,3 +62,18 @@ def test_headers_say_why() -> None:
     assert headers["dlq-reason"] == b"timeout"
     assert headers["dlq-original-position"] == b"0/4"
     assert headers["dlq-original-topic"] == b"orders.commands"
+
+
+def test_a_payload_too_big_is_kept_in_part_and_not_redriven() -> None:
+    from domain.intake import Received, dead_letter
+
+    raw = b"x" * (dlq.PAYLOAD_KEPT + 10)
+    rec = Received("orders.commands", 1, 7, b"k", raw)
+    letter = dead_letter(rec, "validation", "too big", group="g", host="h", now=AT)
+    assert letter.truncatedFrom == len(raw) and len(letter.originalPayload) == dlq.PAYLOAD_KEPT
+    kept = Entry(letter=letter, dlqPartition=0, dlqOffset=0)
+    assert not dlq.redrivable(kept)
+    assert dlq.redrive(kept, RedriveRequested(id=letter.id, requestedBy="x")) is None
+    small = dead_letter(Received("t", 0, 1, None, b"{}"), "validation", "e", group="g", host="h",
+                        now=AT)  # fmt: skip
+    assert small.truncatedFrom is None and small.originalPayload == "{}"
