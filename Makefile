@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: sysdeps install jars test unit lint demo stop clean bench
+.PHONY: sysdeps install jars test unit faults lint demo stop clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,11 @@ sysdeps:  ## JDK 17 and Maven (Kafka's jars), kcat (an outside client the tests 
 jars: install sysdeps  ## fetch Apache Kafka's jars from Maven Central once (.localkafka/lib)
 	$(BIN)/python -c "import localkafka; print(localkafka.ensure_jars())"
 
-test: jars  ## every test: unit, then integration and e2e on brokers the suite starts itself
-	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+test: jars  ## unit, integration and e2e tests, on brokers the suite starts itself (~7 min)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/faults tests
+
+faults: jars  ## fault scenarios: 20 kill -9 under load, broker restart, 1 of 3 brokers killed, malformed corpus (~25 min)
+	$(BIN)/python -m pytest -s -q -p no:cacheprovider tests/faults $(FAULTS_ARGS)
 
 unit: install  ## the fast tests only (no broker)
 	$(BIN)/python -m pytest -q tests/unit

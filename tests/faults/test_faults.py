@@ -7,45 +7,16 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from localkafka.broker import Broker
 from localkafka.cluster import Cluster
-from tests.faults.harness import Report, Traffic, check, drain
+from tests.faults.harness import TWO_WORKERS, Report, Traffic, finish, health_lines, started
 from tests.support.system import System
 
-TWO_WORKERS = {"ORDERS_HEALTH_INTERVAL": "5"}
 pytestmark = pytest.mark.timeout(1800)
-
-
-def started(system: System, count: int = 2) -> System:
-    system.create_topics()
-    for _ in range(count):
-        system.start_worker()
-    for w in system.workers:
-        w.wait_ready(120)
-    return system
-
-
-@pytest.fixture()
-def broker(tmp_path: Path) -> Iterator[Broker]:
-    b = Broker.isolated(tmp_path / "kafka")
-    b.start()
-    try:
-        yield b
-    finally:
-        b.stop()
-
-
-def finish(report: Report, system: System, traffic: Traffic, timeout: float = 900) -> Report:
-    seconds, seen = drain(system, traffic.order_ids(), timeout)
-    report.drain_seconds = seconds
-    check(report, system, traffic, seen)
-    report.print()
-    return report
 
 
 def test_twenty_kill_9_under_load(broker: Broker, tmp_path: Path) -> None:
@@ -116,4 +87,30 @@ def test_one_of_three_brokers_killed_mid_stream(tmp_path: Path) -> None:
             if sender.poll() is None:
                 sender.kill()
             system.stop_all()
+    assert not report.lost and not report.duplicated, report.line()
+
+
+def test_sigterm_under_load_finishes_in_flight_work(broker: Broker, tmp_path: Path) -> None:
+    system = started(System(broker.bootstrap, tmp_path, settings=TWO_WORKERS))
+    traffic = Traffic(orders=3000, seed=505, rate=300)
+    sender = traffic.start(system)
+    try:
+        time.sleep(10)
+        w = system.workers[0]
+        asked = time.monotonic()
+        code = w.terminate(90)  # SIGTERM: stop fetching, finish, flush, commit
+        stop_took = time.monotonic() - asked
+        [drained] = [d for d in health_lines(w, "drained") if d["during"] == "stop"]
+        w.start()
+        assert sender.wait(600) == 0, Traffic.log(system)
+        report = Report("SIGTERM under load", notes={
+            "exit": code, "stop_took": f"{stop_took:.1f}s", "in_flight": drained["inFlight"],
+            "finished": drained["finished"], "committed": drained["committed"],
+        })  # fmt: skip
+        finish(report, system, traffic)
+    finally:
+        if sender.poll() is None:
+            sender.kill()
+        system.stop_all()
+    assert code == 0 and drained["unfinished"] == 0 and drained["committed"], drained
     assert not report.lost and not report.duplicated, report.line()
