@@ -23,6 +23,7 @@ from tenacity import (
 
 from app.errors import CircuitOpen, DependencyUnavailable
 from app.faust_app import app, settings
+from app.inflight import in_flight
 from app.observability import audit, counters
 from app.partitioning import expected_partition
 from app.topics import BY_NAME, logical_name, orders_dlq_topic
@@ -135,10 +136,14 @@ async def consume(
     under load and cost an idle worker 5 % CPU in ``take_events`` timers."""
     if not concurrently:
         async for event in stream.events():
-            yield await handle(event, topic, handler, owner=owner, keyed=keyed)
+            with in_flight.holding():
+                outcome = await handle(event, topic, handler, owner=owner, keyed=keyed)
+            yield outcome
         return
     async for events in stream.take_events(concurrently, within=WITHIN):
-        for outcome in await _by_key(events, topic, handler, owner=owner, keyed=keyed):
+        with in_flight.holding(len(events)):
+            outcomes = await _by_key(events, topic, handler, owner=owner, keyed=keyed)
+        for outcome in outcomes:
             yield outcome
 
 

@@ -13,6 +13,7 @@ from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, ConsumerT, TransportT
 
 from app import performance
+from app.inflight import in_flight
 from app.observability import ErrorsToHealthLog, health
 from app.settings import get_settings
 from app.web_errors import json_errors
@@ -57,6 +58,19 @@ class DurableConsumer(faust_kafka.Consumer):
                 return False
         return bool(await super()._commit_offsets(offsets, start_new_transaction))
 
+    async def on_partitions_revoked(self, revoked: set[TP]) -> None:
+        """Before a rebalance takes partitions away: stop taking records, let the agents finish
+        the ones they hold, commit. Faust forgets what was acknowledged on the revoked partitions
+        *before* it waits and commits, so its commit there had nothing to commit: everything
+        done since its last periodic commit (2.8 s) was done again by the next owner (the fault
+        harness counted 1,364 records handled twice around one SIGTERM and restart)."""
+        if revoked and not self.app.should_stop:
+            self.stop_flow()
+            self.app.flow_control.suspend()
+            self.app.flow_control.clear()  # queued, not started: not committed, comes again
+            await drain_and_commit(self, "rebalance")
+        await super().on_partitions_revoked(revoked)
+
 
 class IdempotentProducer(faust_kafka.Producer):
     """Faust's producer, idempotent: a send the client retries (a lost ack, a broker failover) is
@@ -81,24 +95,34 @@ class OrdersApp(faust.App):
         return IdempotentTransport(self.conf.broker_producer, self)
 
     async def _consumer_wait_empty(self, consumer: ConsumerT, logger: Any) -> None:
-        """On SIGTERM (and before a rebalance hands partitions over) Faust stops fetching, drops
-        what is queued but not started, and waits for the records the agents are handling. Then
-        commit: Faust's stop commits only while records are still in flight, so the work finished
-        since its last periodic commit (``broker_commit_interval``) would be done again after a
-        restart. One health line says how many records were in flight and how many finished."""
-        unacked = getattr(consumer, "_unacked_messages", ())  # Faust's own set (no public API)
-        in_flight, started = len(unacked), time.monotonic()
-        await super()._consumer_wait_empty(consumer, logger)
-        committed = await consumer.commit()
-        health(
-            "drained",
-            during="stop" if self.should_stop else "rebalance",
-            inFlight=in_flight,
-            finished=in_flight - len(unacked),
-            unfinished=len(unacked),
-            committed=bool(committed),
-            seconds=round(time.monotonic() - started, 3),
-        )
+        """Faust calls this on SIGTERM (and after a revoke, by then drained: see
+        ``DurableConsumer``). Faust's own version waits, with no limit, until every record
+        delivered is acknowledged by every agent that got it; a record delivered to several
+        agents (orders.events has three) whose copy was dropped from one agent's queue is never
+        acknowledged, and that wait never ended (the fault harness: a worker stuck in a rebalance
+        for minutes; faust-streaming #133, robinhood/faust #402)."""
+        if self.should_stop:
+            await drain_and_commit(consumer, "stop")
+
+
+async def drain_and_commit(consumer: ConsumerT, during: str) -> None:
+    """Wait for the records the agents are handling (``app.inflight``, at most
+    ``ORDERS_DRAIN_TIMEOUT``), then commit what is acknowledged; what is not is not committed and
+    comes again, which the handlers absorb. One health line says how many records were in
+    flight and how many finished."""
+    holding, started = in_flight.count, time.monotonic()
+    await in_flight.wait_idle(settings.drain_timeout)
+    await asyncio.sleep(0.05)  # the agents' streams acknowledge what was just finished
+    committed = await consumer.commit()
+    health(
+        "drained",
+        during=during,
+        inFlight=holding,
+        finished=holding - in_flight.count,
+        unfinished=in_flight.count,
+        committed=bool(committed),
+        seconds=round(time.monotonic() - started, 3),
+    )
 
 
 app = OrdersApp(

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     handler_timeout: float = Field(
         10.0, gt=0, description="seconds one try of a handler may take (then: a timeout)"
     )
+    drain_timeout: float = Field(
+        30.0, gt=0, description="seconds a stop or rebalance waits for records in flight"
+    )
     breaker_threshold: int = Field(5, ge=1, description="failures in a row that open a circuit")
     breaker_reset: float = Field(30.0, gt=0, description="seconds a circuit stays open")
     revenue_hours: int = Field(48, ge=1, le=24 * 31, description="hours of revenue windows kept")

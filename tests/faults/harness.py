@@ -212,5 +212,5 @@ def reprocessed(system: System) -> tuple[int, int]:
 
 def health_lines(w: Worker, event: str) -> list[dict[str, Any]]:
     path = w.datadir / "health.jsonl"
-    lines = path.read_text().splitlines() if path.exists() else []
+    lines = [line for line in path.read_text().split("\n") if line] if path.exists() else []
     return [d for d in map(orjson.loads, lines) if d.get("event") == event]

@@ -166,7 +166,9 @@ class Worker:
         return any(p.rsplit("/", 1)[0] == topic for p in assigned)
 
     def audit_lines(self) -> list[str]:
-        return self.audit_path.read_text().splitlines() if self.audit_path.exists() else []
+        # "\n" only: str.splitlines also splits at U+2028, U+0085 … which JSON leaves unescaped
+        text = self.audit_path.read_text() if self.audit_path.exists() else ""
+        return [line for line in text.split("\n") if line]
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
