@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import faust
 
-from app import performance
+from app import metrics, performance
 from app.observability import ErrorsToHealthLog
 from app.settings import get_settings
 from app.web_errors import json_errors
@@ -14,7 +14,7 @@ settings = get_settings()
 app = faust.App(
     settings.app_id,
     origin="app",
-    autodiscover=["agents", "tables", "views", "app.commands", "app.simulate"],
+    autodiscover=["agents", "tables", "views", "app.commands", "app.simulate", "app.monitor"],
     # Defaults only: Faust's own variables (BROKER_URL, WEB_PORT, APP_DATADIR,
     # BROKER_SESSION_TIMEOUT …) and flags (-b, --web-port, --datadir) override them.
     broker=settings.broker_url,
@@ -34,6 +34,7 @@ app = faust.App(
     producer_acks=-1,
     **performance.PRODUCER,
     loghandlers=[ErrorsToHealthLog()],
+    monitor=metrics.faust_monitor(),  # Faust's Prometheus sensor, served by GET /metrics
     # Faust's /table and /router pages read tables through table_route (500 on a dead owner,
     # raw bytes out): the read side is views/ instead.
     web_tables_enabled=False,
