@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp
 import faust
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from app import dashboard, metrics, stats
 from app.faust_app import app, settings
@@ -23,7 +23,10 @@ class MetricsView(faust.web.View):
 
     async def get(self, request: web.Request) -> web.Response:
         await stats.dlq_size.refresh()
-        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+        # The classic text format (0.0.4): every Prometheus since 2.0 reads it.
+        return web.Response(
+            body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}
+        )
 
 
 @app.page("/stats")
