@@ -6,7 +6,6 @@ keeps the last ``ORDERS_STATS_HISTORY`` seconds of totals for rates and the live
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import socket
@@ -14,13 +13,9 @@ import time
 from collections import deque
 from typing import Any
 
-import mode
-from aiokafka import AIOKafkaConsumer
-from faust.types import TP
-
 from app import gateway, metrics, observability
+from app.dlq_size import dlq_size
 from app.faust_app import app, settings
-from app.topics import orders_dlq_topic
 
 STARTED = time.time()
 HOST = socket.gethostname()
@@ -86,16 +81,13 @@ def ownership() -> dict[str, dict[str, list[int]]]:
     return out
 
 
-_dlq_size: list[int | None] = [None]
-
-
 def live() -> dict[str, Any]:
     """What ``/metrics`` reads at scrape time (``metrics.LiveCollector``)."""
     written, failed = observability.audit_lines()
     return {
         "records": _records(),
         "dlq": _dlq(),
-        "dlqSize": _dlq_size[0],
+        "dlqSize": dlq_size.value,
         "circuits": dict(gateway.circuit_states),
         "lag": lag(),
         "audit": {"written": written, "failed": failed},
@@ -103,50 +95,6 @@ def live() -> dict[str, Any]:
 
 
 metrics.REGISTRY.register(metrics.LiveCollector(live))
-
-
-class DlqSize:
-    """Records in ``orders.dlq`` now (end minus beginning offsets), through a consumer of its own
-    outside the group, asked at most every 2 s however many scrapers ask."""
-
-    def __init__(self) -> None:
-        self._consumer: AIOKafkaConsumer | None = None
-        self._asked = 0.0
-
-    async def refresh(self) -> None:
-        if time.monotonic() - self._asked < 2:
-            return
-        self._asked = time.monotonic()
-        name = orders_dlq_topic.get_topic_name()
-        tps = [TP(name, p) for p in range(settings.topic_partitions)]
-        try:
-            if self._consumer is None:
-                servers = ",".join(f"{u.host}:{u.port or 9092}" for u in app.conf.broker)
-                self._consumer = AIOKafkaConsumer(
-                    bootstrap_servers=servers, enable_auto_commit=False
-                )
-                await asyncio.wait_for(self._consumer.start(), 5)
-            ends = await asyncio.wait_for(self._consumer.end_offsets(tps), 3)
-            starts = await asyncio.wait_for(self._consumer.beginning_offsets(tps), 3)
-            _dlq_size[0] = sum(ends[tp] - starts[tp] for tp in tps)
-        except Exception:
-            _dlq_size[0] = None  # unknown rather than stale
-
-    async def close(self) -> None:
-        if self._consumer is not None:
-            await self._consumer.stop()
-            self._consumer = None
-
-
-dlq_size = DlqSize()
-
-
-@app.service
-class DlqSizeClosed(mode.Service):
-    """Closes the DLQ size's consumer when the worker stops."""
-
-    async def on_stop(self) -> None:
-        await dlq_size.close()
 
 
 @app.timer(1.0)
