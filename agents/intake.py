@@ -7,18 +7,27 @@ import logging
 import socket
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import faust
+from aiokafka.errors import KafkaError
 from faust.streams import _current_event
-from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
-from app.errors import DependencyUnavailable
+from app.errors import CircuitOpen, DependencyUnavailable
 from app.faust_app import app, settings
 from app.observability import audit, counters
 from app.partitioning import expected_partition
 from app.topics import BY_NAME, logical_name, orders_dlq_topic
 from domain import envelope
-from domain.dlq import FailureReason
+from domain.dlq import FailureReason, headers_of
 from domain.envelope import Envelope, Invalid, Parsed, parse
 from domain.intake import Received, audit_line, dead_letter
 from domain.messages import Message
@@ -27,6 +36,9 @@ from domain.types import now_utc
 log = logging.getLogger(__name__)
 HOST = socket.gethostname()
 Handler = Callable[[Parsed], Awaitable[None]]
+T = TypeVar("T")
+# Failures worth another try: a dependency (gateway, circuit), a timeout, the broker's client.
+TRANSIENT = (DependencyUnavailable, TimeoutError, ConnectionError, KafkaError)
 
 
 def received(event: faust.EventT) -> Received:
@@ -53,21 +65,51 @@ async def handle(
         return "dead-lettered" if owner else "skipped"
     if keyed and await misplaced(topic, rec, result, envelope.key_of(result.body), repair=owner):
         return "forwarded" if owner else "skipped"
+    where = f"{handler.__qualname__} on {rec.topic}/{rec.partition}@{rec.offset}"
+    tries = [0]
     try:
-        await handler(result)
+        await with_retries(handler, result, where, tries)
     except Exception as exc:  # Faust would ack and skip it: keep it instead
-        where = f"{handler.__qualname__} on {rec.topic}/{rec.partition}@{rec.offset}"
-        if isinstance(exc, DependencyUnavailable):
-            log.warning("%s: %s", where, exc)  # expected, already retried: one line
+        if isinstance(exc, TRANSIENT):
+            log.warning("%s: gave up after %d tries: %r", where, tries[0], exc)  # one line
         else:
             log.exception("%s failed", where)
-        await dead_letter_it(rec, "processing", f"{type(exc).__name__}: {exc}", result)
+        reason: FailureReason = "timeout" if isinstance(exc, TimeoutError) else "processing"
+        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        await dead_letter_it(rec, reason, error, result, retries=tries[0] - 1)
         return "dead-lettered"
     if owner:
         counters.incr("received")
         counters.incr("valid")
         audit(audit_line(rec, result, now_utc()))
     return "applied"
+
+
+async def with_retries(handler: Handler, parsed: Parsed, where: str, tries: list[int]) -> None:
+    """One handler call, bounded by ``ORDERS_HANDLER_TIMEOUT``; a transient failure is tried again
+    after 1 s, 2 s, 4 s … (``ORDERS_RETRY_BASE``, ``…_MAX_DELAY``) up to ``ORDERS_RETRY_MAX``
+    times. Meanwhile the partition waits (its order is the point), at most for the backoff.
+    Handlers are idempotent (their effects carry the ids they applied), so a retry after a
+    half-done attempt repeats nothing. ``tries[0]`` counts the attempts made."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        counters.incr("retries")
+        failure = state.outcome.exception() if state.outcome else None
+        log.warning("%s: try %d failed (%r), again in %.1f s", where, state.attempt_number,
+                    failure, state.upcoming_sleep)  # fmt: skip
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(settings.retry_max + 1),
+        wait=wait_exponential(multiplier=settings.retry_base, max=settings.retry_max_delay),
+        retry=retry_if_exception_type(TRANSIENT) & retry_if_not_exception_type(CircuitOpen),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            tries[0] += 1
+            async with asyncio.timeout(settings.handler_timeout):
+                await handler(parsed)
 
 
 # How long a concurrent agent waits for more records before handling fewer (its added latency at
@@ -123,6 +165,22 @@ async def _by_key(
     return [outcome for group in results for outcome in group]
 
 
+async def until_done(what: str, step: Callable[[], Awaitable[T]]) -> T:
+    """Retry ``step`` with backoff until it succeeds (a send the broker refuses for a while):
+    Faust acks a record whose agent raised, so a step that must happen is never given up."""
+    retrying = AsyncRetrying(
+        wait=wait_exponential(multiplier=settings.retry_base, max=settings.retry_max_delay),
+        retry=retry_if_exception_type(Exception),
+        before_sleep=lambda state: log.error(
+            "%s failed, retrying: %r", what, state.outcome.exception() if state.outcome else None
+        ),
+    )
+    async for attempt in retrying:
+        with attempt:
+            return await step()
+    raise AssertionError("unreachable: tenacity retries until it returns")
+
+
 async def _until_handled(
     event: faust.EventT, topic: faust.TopicT, handler: Handler, **options: bool
 ) -> str:
@@ -130,30 +188,28 @@ async def _until_handled(
     copy could not be sent) is retried with backoff until it goes through. Faust acks a whole
     ``take_events`` batch as soon as the loop over it ends, however it ends, so nothing may
     leave the batch unhandled: a record retried here holds its batch, and is never lost."""
-    retrying = AsyncRetrying(
-        wait=wait_exponential(multiplier=settings.retry_base, max=settings.retry_max_delay),
-        retry=retry_if_exception_type(Exception),
-        before_sleep=lambda state: log.error(
-            "%s@%s not handled, retrying: %r", event.message.topic, event.message.offset,
-            state.outcome.exception() if state.outcome else None,
-        ),
-    )  # fmt: skip
-    async for attempt in retrying:
-        with attempt:
-            return await handle(event, topic, handler, **options)
-    raise AssertionError("unreachable: tenacity retries until it returns")
+    where = f"{event.message.topic}@{event.message.offset}"
+    return await until_done(where, lambda: handle(event, topic, handler, **options))
 
 
 async def dead_letter_it(
-    rec: Received, reason: FailureReason, error: str, result: Parsed | Invalid
+    rec: Received, reason: FailureReason, error: str, result: Parsed | Invalid, retries: int = 0
 ) -> None:
-    """Keep what cannot be processed: one audit line, one DLQ record keyed by the original key."""
+    """Keep what cannot be processed: one audit line, one DLQ record keyed by the original key,
+    with headers saying why (``dlq-reason`` …), so it can be filtered without parsing it."""
     counters.incr("received")
     counters.incr("invalid")
     counters.incr(f"dlq.{reason}")
     audit(audit_line(rec, result, now_utc(), deadLettered=reason))
-    record = dead_letter(rec, reason, error, group=app.conf.id, host=HOST, now=now_utc())
-    await orders_dlq_topic.send(key=rec.key, value=record.model_dump_json().encode())
+    record = dead_letter(
+        rec, reason, error, group=app.conf.id, host=HOST, retries=retries, now=now_utc()
+    )
+    await until_done(
+        f"dead-letter {rec.topic}/{rec.partition}@{rec.offset}",
+        lambda: orders_dlq_topic.send(
+            key=rec.key, value=record.model_dump_json().encode(), headers=headers_of(record)
+        ),
+    )
 
 
 async def misplaced(

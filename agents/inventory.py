@@ -9,40 +9,32 @@ from app.faust_app import app
 from app.topics import inventory_commands_topic
 from domain import inventory
 from domain.envelope import Parsed
-from domain.messages import CommitStock, ReleaseStock, ReserveStock, RestockItem, StockUnavailable
+from domain.messages import RestockItem
 from tables.inventory import Settlement, stock_levels, stock_settlements
 
 
 async def apply_stock_command(parsed: Parsed) -> None:
     body, cause = parsed.body, parsed.envelope
-    assert isinstance(body, ReserveStock | ReleaseStock | CommitStock | RestockItem)
+    assert isinstance(body, inventory.StockCommand)
     event = faust.current_event()
     assert event is not None
     at = event.message.offset  # redelivered commands are at or below the sku's position
     level = stock_levels.get(body.sku)
-    if isinstance(body, RestockItem):
-        new, entry = inventory.restock(level, body, str(cause.eventId), at=at)
-        if entry is not None:
-            await emit(entry, cause=cause, step="catalog")
-    else:  # the ledger says how this order's request for the sku ended, if it did
-        key = inventory.settlement_key(body.sku, body.orderId)
-        entry = stock_settlements.get(key)
-        ledger = entry.outcome if entry else None
-        outcome: inventory.Outcome | None
-        if isinstance(body, ReserveStock):
-            new, answer = inventory.reserve(level, body, at=at, ledger=ledger)
-            outcome = "unavailable" if isinstance(answer, StockUnavailable) else None
-            if answer is not None:
-                await emit(answer, cause=cause, step="answer")
-        elif isinstance(body, ReleaseStock):
-            new, outcome = inventory.release(level, body, at=at), "released"
-        else:
-            new, outcome = inventory.commit(level, body, at=at), "committed"
-        # the first ending is kept; written again on a redelivery if a crash lost it
-        if outcome is not None and entry is None:
-            stock_settlements.put(key, Settlement(outcome=outcome))
-    if new is not None and new != level:
-        stock_levels.put(body.sku, new)
+    key = (
+        None if isinstance(body, RestockItem) else inventory.settlement_key(body.sku, body.orderId)
+    )
+    entry = stock_settlements.get(key) if key else None
+    done = inventory.apply(
+        level, body, str(cause.eventId), at=at, ledger=entry.outcome if entry else None
+    )
+    if done.answer is not None:
+        step = "catalog" if isinstance(body, RestockItem) else "answer"
+        await emit(done.answer, cause=cause, step=step)
+    # the first ending is kept; written again on a redelivery if a crash lost it
+    if key is not None and done.settled is not None and entry is None:
+        stock_settlements.put(key, Settlement(outcome=done.settled))
+    if done.level is not None and done.level != level:
+        stock_levels.put(body.sku, done.level)
 
 
 @app.agent(inventory_commands_topic, name="manage-inventory")

@@ -1,11 +1,12 @@
-"""The simulated payment gateway, behind retries (tenacity) and a circuit breaker (purgatory).
+"""The simulated payment gateway, behind a circuit breaker (purgatory).
 
 Rules of the gateway (deterministic, documented in the README):
 - currency XTS (ISO 4217's code for testing), an outage window set by ``take_down(seconds)``, or a
   seeded share ``ORDERS_PAYMENT_OUTAGE_RATE`` of calls: the gateway is unavailable (an exception);
 - otherwise ``domain.payments.decide``: tier limits, then seeded random declines, else approved.
-A transient failure is retried with exponential backoff; failures in a row open the circuit of
-that currency's acquirer; while it is open calls fail at once with ``CircuitOpen``.
+Failures in a row open the circuit of that currency's acquirer; while it is open calls fail at once
+with ``CircuitOpen``. The agents' shell (``agents.intake``) retries ``GatewayUnavailable`` with
+exponential backoff, then dead-letters the command; ``CircuitOpen`` is dead-lettered at once.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from typing import Any
 
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
-from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from app.errors import DependencyUnavailable
+from app.errors import CircuitOpen, DependencyUnavailable
 from app.faust_app import settings
 from domain.messages import AuthorizePayment
 from domain.payments import OUTAGE_CURRENCY, Approved, Declined, decide
@@ -27,10 +27,6 @@ from domain.payments import OUTAGE_CURRENCY, Approved, Declined, decide
 
 class GatewayUnavailable(DependencyUnavailable):
     """Transient: retried, and counted by the circuit breaker."""
-
-
-class CircuitOpen(DependencyUnavailable):
-    """The circuit is open: the call was not even tried."""
 
 
 class SimulatedGateway:
@@ -70,18 +66,10 @@ breakers.add_listener(_track)
 
 
 async def authorize(cmd: AuthorizePayment) -> Approved | Declined:
-    """One authorization: retried while the gateway is unavailable, unless the circuit opens."""
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(settings.retry_max + 1),
-        wait=wait_exponential(multiplier=settings.retry_base, max=settings.retry_max_delay),
-        retry=retry_if_exception_type(GatewayUnavailable),
-        reraise=True,
-    )
-    async for attempt in retrying:
-        with attempt:
-            try:
-                async with await breakers.get_breaker(f"gateway-{cmd.currency}"):
-                    return await gateway.authorize(cmd)
-            except OpenedState as exc:
-                raise CircuitOpen(str(exc)) from exc
-    raise AssertionError("unreachable: tenacity re-raises the last failure")
+    """One authorization through the circuit of the currency's acquirer (one try: the caller
+    retries a ``DependencyUnavailable``)."""
+    try:
+        async with await breakers.get_breaker(f"gateway-{cmd.currency}"):
+            return await gateway.authorize(cmd)
+    except OpenedState as exc:
+        raise CircuitOpen(str(exc)) from exc

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     retry_max: int = Field(3, ge=0, description="retries of a transient failure")
     retry_base: float = Field(1.0, gt=0, description="first backoff delay, seconds (doubles)")
     retry_max_delay: float = Field(30.0, gt=0, description="longest backoff delay, seconds")
+    handler_timeout: float = Field(
+        10.0, gt=0, description="seconds one try of a handler may take (then: a timeout)"
+    )
     breaker_threshold: int = Field(5, ge=1, description="failures in a row that open a circuit")
     breaker_reset: float = Field(30.0, gt=0, description="seconds a circuit stays open")
     revenue_hours: int = Field(48, ge=1, le=24 * 31, description="hours of revenue windows kept")
@@ -59,6 +62,12 @@ class Settings(BaseSettings):
         120, ge=10, le=3600, description="seconds of per-second totals kept for /stats and /"
     )
     standby_replicas: int = Field(1, ge=0, description="standby copies of every table")
+
+    def durability(self) -> dict[str, str]:
+        """Topic configs for every topic the app owns, Faust's changelogs included."""
+        if self.min_insync_replicas is None:
+            return {}
+        return {"min.insync.replicas": str(self.min_insync_replicas)}
 
     def retention_ms(self, *, dlq: bool = False) -> int:
         return int((self.dlq_retention_days if dlq else self.retention_days) * DAY_MS)

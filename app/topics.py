@@ -24,9 +24,7 @@ class TopicSpec:
         cfg = {"retention.ms": str(settings.retention_ms(dlq=self.dlq))}
         if self.compacted:
             cfg["cleanup.policy"] = "compact"
-        if settings.min_insync_replicas:
-            cfg["min.insync.replicas"] = str(settings.min_insync_replicas)
-        return cfg
+        return {**cfg, **settings.durability()}
 
 
 SPECS: tuple[TopicSpec, ...] = (
@@ -75,6 +73,19 @@ BY_NAME: dict[str, faust.TopicT] = {
         strict=True,
     )
 }  # fmt: skip
+
+
+# Internal (like Faust's changelogs, named after the app id): DLQ records by their id, and the
+# redrive requests for them, so one agent sees both in order and redrives each record once.
+dlq_index_topic = app.topic(
+    f"{settings.app_id}-dlq-by-id",
+    key_type=bytes,
+    value_type=bytes,
+    partitions=settings.topic_partitions,
+    replicas=settings.topic_replication,
+    config=settings.durability(),
+    internal=True,
+)
 
 
 def logical_name(topic: faust.TopicT) -> str:

@@ -6,7 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.dlq import DeadLetter, FailureReason, dead_letter_id, key_text, payload_text
+from domain.dlq import (
+    PAYLOAD_KEPT,
+    DeadLetter,
+    FailureReason,
+    dead_letter_id,
+    key_text,
+    payload_text,
+)
 from domain.envelope import Invalid, Parsed
 from domain.types import utc_iso
 
@@ -63,7 +70,8 @@ def dead_letter(
         originalPartition=rec.partition,
         originalOffset=rec.offset,
         originalKey=key_text(rec.key),
-        originalPayload=payload_text(rec.value),
+        originalPayload=payload_text(rec.value[:PAYLOAD_KEPT] if rec.value else rec.value),
+        truncatedFrom=len(rec.value) if rec.value and len(rec.value) > PAYLOAD_KEPT else None,
         failureReason=reason,
         errorMessage=error,
         retryCount=retries,

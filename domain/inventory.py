@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
@@ -118,3 +119,34 @@ def restock(
     changed = (current.name, current.unitPrice) != (cmd.name, cmd.unitPrice)
     entry = CatalogItem(sku=cmd.sku, name=cmd.name, unitPrice=cmd.unitPrice)
     return updated, entry if changed else None
+
+
+StockCommand = ReserveStock | ReleaseStock | CommitStock | RestockItem
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What one stock command does: the sku's new level, the answer to send (StockReserved /
+    StockUnavailable, or the CatalogItem of a restock), and how the order's request for the sku
+    ended (for the ledger: the first ending is kept)."""
+
+    level: StockLevel | None
+    answer: StockReserved | StockUnavailable | CatalogItem | None = None
+    settled: Outcome | None = None
+
+
+def apply(
+    stock: StockLevel | None, cmd: StockCommand, event_id: str, *, at: int, ledger: Outcome | None
+) -> Applied:
+    """One command on inventory.commands, at offset ``at`` of the sku's partition, with what the
+    ledger says of this (sku, order): the agent and ``faust -A app replay`` both call this."""
+    if isinstance(cmd, RestockItem):
+        restocked, entry = restock(stock, cmd, event_id, at=at)
+        return Applied(restocked, entry)
+    if isinstance(cmd, ReserveStock):
+        level, answer = reserve(stock, cmd, at=at, ledger=ledger)
+        refused = isinstance(answer, StockUnavailable)
+        return Applied(level, answer, "unavailable" if refused else None)
+    if isinstance(cmd, ReleaseStock):
+        return Applied(release(stock, cmd, at=at), None, "released")
+    return Applied(commit(stock, cmd, at=at), None, "committed")

@@ -10,6 +10,7 @@ import sys
 
 from localkafka import jars
 from localkafka.broker import Broker, BrokerError
+from localkafka.cluster import Cluster
 from localkafka.probe import answers
 
 TOOLS = {
@@ -44,7 +45,16 @@ def _broker(args: argparse.Namespace) -> Broker:
     return Broker(port=args.port, data_dir=args.data)
 
 
+def _cluster(args: argparse.Namespace) -> Cluster:
+    base = args.data or jars.home() / f"cluster-{args.port}"
+    return Cluster(size=args.nodes, base_dir=base, port=args.port)
+
+
 def cmd_start(args: argparse.Namespace) -> int:
+    if args.nodes > 1:
+        cluster = _cluster(args)
+        print(cluster.start(timeout=args.timeout, detach=True))
+        return 0
     broker = _broker(args)
     if broker.pid() is None and answers(broker.bootstrap):
         # A broker we did not start (another --data, another tool) already serves this port.
@@ -62,6 +72,12 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
+    if args.nodes > 1:
+        cluster = _cluster(args)
+        running = cluster.is_running()
+        cluster.stop_all(timeout=args.timeout)
+        print(f"stopped {cluster.bootstrap}" if running else "not running")
+        return 0
     broker = _broker(args)
     pid = broker.pid()
     if broker.stop(timeout=args.timeout):
@@ -72,6 +88,11 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    if args.nodes > 1:
+        nodes = _cluster(args).nodes
+        up = [n.bootstrap for n in nodes if n.is_running() and answers(n.bootstrap)]
+        print(f"{len(up)} of {len(nodes)} nodes answer: {','.join(up)}")
+        return 0 if len(up) == len(nodes) else 1
     broker = _broker(args)
     pid = broker.pid()
     if pid is None:
@@ -98,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
         command = commands.add_parser(name, help=about)
         command.set_defaults(func=func)
         command.add_argument("--port", type=int, default=9092)
+        command.add_argument(
+            "--nodes", type=int, default=1,
+            help="a KRaft cluster of N nodes on ports PORT..PORT+N-1 (topics: replication "
+                 "min(N, 3), min.insync.replicas one less)",
+        )  # fmt: skip
         command.add_argument(
             "--data", help="data dir (default: .localkafka/data-PORT, or under $LOCALKAFKA_HOME)"
         )

@@ -13,13 +13,22 @@ from localkafka.config import new_cluster_id
 
 
 class Cluster:
-    """`size` nodes on free ports sharing a static voter set and cluster id; nodes are 0..size-1."""
+    """`size` nodes sharing a static voter set and cluster id; nodes are 0..size-1. On free ports,
+    or, given `port`, clients on port..port+size-1 and controllers on port+100.. (the same on
+    every start, so a cluster in `base_dir` can be stopped and started again)."""
 
     def __init__(
-        self, size: int = 3, base_dir: str | Path | None = None, heap_mb: int = 384
+        self,
+        size: int = 3,
+        base_dir: str | Path | None = None,
+        heap_mb: int = 384,
+        port: int | None = None,
     ) -> None:
         base = Path(base_dir) if base_dir else Path(tempfile.mkdtemp(prefix="localkafka-cluster-"))
-        ports = procs.free_ports(2 * size)
+        if port is None:
+            ports = procs.free_ports(2 * size)
+        else:
+            ports = [port + i for i in range(size)] + [port + 100 + i for i in range(size)]
         voters = ",".join(f"{i + 1}@{procs.HOST}:{ports[size + i]}" for i in range(size))
         cluster_id = new_cluster_id()
         self.nodes = [
@@ -47,7 +56,7 @@ class Cluster:
     def __exit__(self, *exc: object) -> None:
         self.stop_all()
 
-    def start(self, node: int | None = None, timeout: float = 90) -> str:
+    def start(self, node: int | None = None, timeout: float = 90, detach: bool = False) -> str:
         """Start one node or all; returns the full bootstrap once the started ones serve clients."""
         targets = self.nodes if node is None else [self.nodes[node]]
         deadline = time.monotonic() + timeout
@@ -55,7 +64,7 @@ class Cluster:
         try:
             # Launch all before waiting on any: no controller is elected until a majority runs.
             for broker in targets:
-                if broker.launch():
+                if broker.launch(detach):
                     launched.append(broker)
             running = sum(broker.is_running() for broker in self.nodes)
             for broker in targets:
@@ -65,6 +74,9 @@ class Cluster:
                 broker.kill()
             raise
         return self.bootstrap
+
+    def is_running(self) -> bool:
+        return any(broker.is_running() for broker in self.nodes)
 
     def stop(self, node: int, timeout: float = 30) -> None:
         self.nodes[node].stop(timeout)

@@ -31,6 +31,7 @@ def event_time(event: EventT | None) -> float:
 # changes no window, whichever of the aggregator's writes survived a crash.
 revenue_hourly = (
     app.Table("revenue-hourly", default=dict, partitions=settings.topic_partitions,
+              extra_topic_configs=settings.durability(),
               help="confirmed orders and amounts by (userId, hour)")
     .tumbling(3600, expires=timedelta(hours=settings.revenue_hours))
     .relative_to(event_time)
@@ -38,6 +39,7 @@ revenue_hourly = (
 
 orders_per_minute = (
     app.Table("orders-per-minute", default=dict, partitions=settings.topic_partitions,
+              extra_topic_configs=settings.durability(),
               help="orders placed by (partition, minute)")
     .tumbling(60, expires=timedelta(hours=2))
     .relative_to(event_time)

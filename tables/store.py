@@ -19,8 +19,9 @@ class JsonTable(Generic[M]):
     def __init__(self, name: str, model: type[M], help: str) -> None:
         self.model = model
         self.table: faust.Table = app.Table(
-            name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions, help=help
-        )
+            name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
+            help=help, extra_topic_configs=settings.durability(),
+        )  # fmt: skip
 
     def get(self, key: str) -> M | None:
         raw = self.table.get(key.encode())

@@ -49,6 +49,7 @@ class System:
     root: Path
     prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:8]}.")
     workers: list[Worker] = field(default_factory=list)
+    settings: dict[str, str] = field(default_factory=dict)  # ORDERS_… for every process
 
     @property
     def env(self) -> dict[str, str]:
@@ -59,6 +60,7 @@ class System:
             "ORDERS_APP_ID": f"orders-{self.prefix.rstrip('.')}",
             "ORDERS_HEALTH_INTERVAL": "2",
             "PYTHONUNBUFFERED": "1",
+            **self.settings,
         }
 
     def topic(self, name: str) -> str:

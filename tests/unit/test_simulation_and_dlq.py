@@ -59,6 +59,7 @@ def test_dead_letter_keeps_context_and_is_deterministic() -> None:
         "originalOffset",
         "originalKey",
         "originalPayload",
+        "truncatedFrom",
         "failureReason",
         "errorMessage",
         "retryCount",

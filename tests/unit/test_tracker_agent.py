@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from dataclasses import dataclass
 
 import orjson
 import pytest
 
 from agents import intake, tracker
+from app.errors import DependencyUnavailable
 from app.faust_app import app
 from domain import simulation
 from tables.orders import order_statuses
@@ -18,8 +21,8 @@ def dead_letters(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     """What the agent sends to orders.dlq (no broker in a unit test)."""
     sent: list[dict] = []
 
-    async def capture(*, key: bytes | None, value: bytes) -> None:
-        sent.append({"key": key, **orjson.loads(value)})
+    async def capture(*, key: bytes | None, value: bytes, headers: dict[str, bytes]) -> None:
+        sent.append({"key": key, "headers": headers, **orjson.loads(value)})
 
     monkeypatch.setattr(intake.orders_dlq_topic, "send", capture)
     return sent
@@ -94,3 +97,73 @@ async def test_a_rule_that_throws_is_dead_lettered_not_skipped(
     assert [d["failureReason"] for d in dead_letters] == ["processing"]
     assert dead_letters[0]["errorMessage"] == "OSError: disk full"
     assert order_statuses.get(first[0]) is None and order_statuses.get(second[0]) is not None
+
+
+@dataclass(frozen=True)
+class _Fast:
+    retry_max: int = 3
+    retry_base: float = 0.001
+    retry_max_delay: float = 0.002
+    handler_timeout: float = 0.2
+
+
+async def test_a_transient_failure_is_retried_then_applied(
+    dead_letters: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(intake, "settings", _Fast())
+    real_put, calls = order_statuses.put, []
+
+    def failing_twice(key: str, status: object) -> None:
+        calls.append(status)
+        if len(calls) <= 2:
+            raise DependencyUnavailable("the store is busy")
+        real_put(key, status)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(order_statuses, "put", failing_twice)
+    key, value = order_created()
+    async with tracker.track_orders.test_context() as agent:
+        event = await agent.put(key=key.encode(), value=value)
+        assert agent.results[event.message.offset] == "applied"
+    assert len(calls) == 3 and dead_letters == []
+    assert order_statuses.get(key) is not None
+
+
+async def test_a_failure_that_stays_is_dead_lettered_after_the_retries(
+    dead_letters: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(intake, "settings", _Fast())
+    calls = []
+
+    def always(key: str, status: object) -> None:
+        calls.append(key)
+        raise DependencyUnavailable("the store is down")
+
+    monkeypatch.setattr(order_statuses, "put", always)
+    key, value = order_created()
+    async with tracker.track_orders.test_context() as agent:
+        event = await agent.put(key=key.encode(), value=value)
+        assert agent.results[event.message.offset] == "dead-lettered"
+    assert len(calls) == 4  # the first try and ORDERS_RETRY_MAX retries
+    [letter] = dead_letters
+    assert letter["failureReason"] == "processing" and letter["retryCount"] == 3
+    assert letter["errorMessage"] == "DependencyUnavailable: the store is down"
+    assert letter["headers"]["dlq-reason"] == b"processing"
+    assert letter["headers"]["dlq-id"] == letter["id"].encode()
+
+
+async def test_a_handler_that_hangs_is_a_timeout(
+    dead_letters: list[dict], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(intake, "settings", _Fast(retry_max=1, handler_timeout=0.05))
+
+    async def hangs(parsed: object) -> None:
+        await asyncio.sleep(10)
+
+    monkeypatch.setattr(tracker, "track", hangs)
+    key, value = order_created()
+    async with tracker.track_orders.test_context() as agent:
+        event = await agent.put(key=key.encode(), value=value)
+        assert agent.results[event.message.offset] == "dead-lettered"
+    [letter] = dead_letters
+    assert letter["failureReason"] == "timeout" and letter["retryCount"] == 1
+    assert letter["errorMessage"] == "TimeoutError"

@@ -1,0 +1,174 @@
+"""The fault harness: real brokers, real worker processes, the simulator, and the bookkeeping that
+says afterwards what was sent, what reached a terminal status, what was lost or done twice."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+
+from app.readall import read_all
+from domain import scenario
+from domain.messages import PlaceOrder, RestockItem
+from domain.orders import TERMINAL
+from tests.support.system import REPO, System, Worker
+
+TERMINAL_EVENTS = {"OrderConfirmed", "OrderCancelled", "OrderRejected"}
+
+
+@dataclass
+class Traffic:
+    """What ``faust -A app simulate`` sends for a seed: the orders, and the stock it adds."""
+
+    orders: int
+    seed: int
+    users: int = 200
+    rate: float = 560.0  # messages/s: ~500 orders/s plus the cart events of checkouts
+
+    def order_ids(self) -> list[str]:
+        steps = scenario.orders(self.orders, seed=self.seed, users=self.users)
+        return [s.message.orderId for s in steps if isinstance(s.message, PlaceOrder)]
+
+    def restocked(self) -> dict[str, int]:
+        return {
+            m.sku: m.quantity
+            for m in scenario.setup(self.seed, self.users)
+            if isinstance(m, RestockItem)
+        }
+
+    def start(self, system: System) -> subprocess.Popen[bytes]:
+        args = ["simulate", "--orders", str(self.orders), "--rate", str(self.rate),
+                "--seed", str(self.seed), "--users", str(self.users), "--settle", "3"]  # fmt: skip
+        with (system.root / "simulate.log").open("ab") as log:  # a pipe would fill and block it
+            return subprocess.Popen(
+                [sys.executable, "-m", "faust", "-A", "app", *args], cwd=REPO, env=system.env,
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+
+    @staticmethod
+    def log(system: System) -> str:
+        return (system.root / "simulate.log").read_text(errors="replace")[-3000:]
+
+
+@dataclass
+class Report:
+    scenario: str
+    sent: int = 0
+    terminal: int = 0
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)  # effects that happened twice
+    drain_seconds: float | None = None
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def line(self) -> str:
+        drain = "never" if self.drain_seconds is None else f"{self.drain_seconds:.1f}s"
+        notes = " ".join(f"{k}={v}" for k, v in self.notes.items())
+        counts = f"lost={len(self.lost)} duplicated={len(self.duplicated)} drain={drain}"
+        return f"[{self.scenario}] sent={self.sent} terminal={self.terminal} {counts} {notes}"
+
+    def print(self) -> None:
+        print("\n" + self.line(), flush=True)
+        for what in (*self.lost[:5], *self.duplicated[:10]):
+            print(f"    {what}", flush=True)
+
+
+def statuses(w: Worker) -> dict[str, dict[str, Any]]:
+    """Every order status, gathered from the workers (all pages)."""
+    out: dict[str, dict[str, Any]] = {}
+    cursor = None
+    while True:
+        params = {"limit": "500", **({"cursor": cursor} if cursor else {})}
+        resp = httpx.get(f"{w.url}/orders", params=params, timeout=30)
+        resp.raise_for_status()
+        page = resp.json()
+        out.update({item["orderId"]: item for item in page["items"]})
+        if not (cursor := page["nextCursor"]):
+            return out
+
+
+def any_worker(system: System) -> Worker:
+    """A worker that answers /health with 200 now."""
+    for w in system.workers:
+        try:
+            if w.proc and w.proc.poll() is None and w.get("/health").status_code == 200:
+                return w
+        except httpx.HTTPError:
+            continue
+    raise RuntimeError("no worker is healthy")
+
+
+def drain(system: System, expected: list[str], timeout: float) -> tuple[float | None, dict]:
+    """Wait until every expected order is terminal; (seconds it took or None, last statuses)."""
+    started, seen = time.monotonic(), {}
+    while time.monotonic() - started < timeout:
+        try:
+            seen = statuses(any_worker(system))
+        except (httpx.HTTPError, RuntimeError):
+            time.sleep(1)
+            continue
+        if all(seen.get(o, {}).get("status") in TERMINAL for o in expected):
+            return time.monotonic() - started, seen
+        time.sleep(2)
+    return None, seen
+
+
+def terminal_events(system: System) -> dict[str, set[str]]:
+    """orderId -> the distinct eventIds of its terminal events on orders.events."""
+    records = asyncio.run(read_all(system.bootstrap, [system.topic("orders.events")]))
+    out: dict[str, set[str]] = defaultdict(set)
+    for r in records:
+        try:
+            env = orjson.loads(r.value)
+        except orjson.JSONDecodeError:
+            continue
+        if isinstance(env, dict) and env.get("eventType") in TERMINAL_EVENTS:
+            out[env["data"]["orderId"]].add(env["eventId"])
+    return out
+
+
+def check(report: Report, system: System, traffic: Traffic, seen: dict[str, dict]) -> None:
+    """Fill the report: lost orders, orders with two endings, the stock invariant, replay."""
+    expected = traffic.order_ids()
+    report.sent = len(expected)
+    report.terminal = sum(seen.get(o, {}).get("status") in TERMINAL for o in expected)
+    report.lost = [f"not terminal: {o} ({seen.get(o, {}).get('status')})" for o in expected
+                   if seen.get(o, {}).get("status") not in TERMINAL]  # fmt: skip
+    endings = terminal_events(system)
+    report.duplicated += [f"{o}: {len(ids)} terminal events" for o, ids in endings.items()
+                          if len(ids) > 1]  # fmt: skip
+    w = any_worker(system)
+    sold: Counter[str] = Counter()
+    for o in expected:
+        if seen.get(o, {}).get("status") == "CONFIRMED":
+            for item in seen[o]["details"]["items"]:
+                sold[item["sku"]] += item["quantity"]
+    for sku, added in traffic.restocked().items():
+        level = w.get(f"/inventory/{sku}").json()
+        books = (level["available"], level["reserved"], level["sold"])
+        if level["available"] + level["reserved"] + level["sold"] != added or level["reserved"]:
+            report.duplicated.append(f"stock {sku}: {books} for {added} restocked")
+        if level["sold"] != sold[sku]:
+            report.duplicated.append(f"stock {sku}: sold {level['sold']} != {sold[sku]} confirmed")
+    totals = statuses_total = 0
+    for item in httpx.get(f"{w.url}/aggregates", params={"limit": "500"}, timeout=30).json()[
+        "items"
+    ]:
+        totals += item["ordersPlaced"] + item["ordersRejected"]
+    statuses_total = len([o for o in expected if o in seen])
+    if totals != statuses_total:
+        report.duplicated.append(f"user totals count {totals} orders, {statuses_total} exist")
+    proc = subprocess.run(
+        [sys.executable, "-m", "faust", "-A", "app", "replay", "--output",
+         str(system.root / "replay.json"), "--compare", w.url, "--quiet"],
+        cwd=REPO, env=system.env, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    report.notes["replay"] = "same" if proc.returncode == 0 else "DIFFERENT"
+    if proc.returncode != 0:
+        report.duplicated.append(f"replay --compare: {proc.stderr.strip()[-1500:]}")

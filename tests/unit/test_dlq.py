@@ -1,0 +1,79 @@
+"""The DLQ's rules without a broker: filing, redriving once, selecting, stats, payload bytes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from domain import dlq
+from domain.dlq import DeadLetter, Entry, RedriveRequested, payload_bytes, payload_text
+
+AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def entry(n: int, reason: str = "validation", redriven: bool = False) -> Entry:
+    letter = DeadLetter(
+        id=dlq.dead_letter_id("orders.commands", 0, n), timestamp=AT.replace(minute=n),
+        originalTopic="orders.commands", originalPartition=0, originalOffset=n,
+        originalKey="u-1", originalPayload="{}", failureReason=reason,  # type: ignore[arg-type]
+        errorMessage="x", consumerGroup="orders", processingHost="h",
+    )  # fmt: skip
+    return Entry(letter=letter, dlqPartition=1, dlqOffset=n, redrivenAt=AT if redriven else None)
+
+
+def test_the_first_filing_wins() -> None:
+    first = entry(1)
+    assert dlq.file(None, first) == first
+    assert dlq.file(first, first.model_copy(update={"dlqOffset": 9})) is None
+
+
+def test_a_record_is_redriven_once() -> None:
+    request = RedriveRequested(id=entry(1).letter.id, requestedBy="cli h", requestedAt=AT)
+    done = dlq.redrive(entry(1), request)
+    assert done is not None and done.redrivenAt == AT and done.redrivenBy == "cli h"
+    assert dlq.redrive(done, request) is None  # a second request: nothing more
+    assert dlq.redrive(None, request) is None  # an unknown id: nothing
+
+
+def test_selection_by_id_reason_or_all() -> None:
+    entries = [entry(1), entry(2, "processing"), entry(3, "timeout", redriven=True)]
+    assert dlq.selected(entries, ids=[entries[1].letter.id]) == [entries[1]]
+    assert dlq.selected(entries, reason="timeout") == [entries[2]]
+    assert dlq.selected(entries, everything=True) == entries
+    assert dlq.selected(entries) == []  # nothing named, nothing chosen
+    assert [e.letter.originalOffset for e in dlq.newest_first(entries)] == [3, 2, 1]
+
+
+def test_stats() -> None:
+    got = dlq.stats([entry(1), entry(2), entry(3, "timeout", redriven=True)])
+    assert got == {
+        "total": 3, "byReason": {"timeout": 1, "validation": 2},
+        "byTopic": {"orders.commands": 3}, "redriven": 1, "waiting": 2,
+        "oldest": "2026-11-24T12:01:00.000Z",
+    }  # fmt: skip
+
+
+def test_payload_bytes_undo_payload_text() -> None:
+    for raw in (b'{"a": 1}', b"\xff\xfe\x00binary", b"", b"base64:not really"):
+        assert payload_bytes(payload_text(raw)) == raw
+
+
+def test_headers_say_why() -> None:
+    headers = dlq.headers_of(entry(4, "timeout").letter)
+    assert headers["dlq-reason"] == b"timeout"
+    assert headers["dlq-original-position"] == b"0/4"
+    assert headers["dlq-original-topic"] == b"orders.commands"
+
+
+def test_a_payload_too_big_is_kept_in_part_and_not_redriven() -> None:
+    from domain.intake import Received, dead_letter
+
+    raw = b"x" * (dlq.PAYLOAD_KEPT + 10)
+    rec = Received("orders.commands", 1, 7, b"k", raw)
+    letter = dead_letter(rec, "validation", "too big", group="g", host="h", now=AT)
+    assert letter.truncatedFrom == len(raw) and len(letter.originalPayload) == dlq.PAYLOAD_KEPT
+    kept = Entry(letter=letter, dlqPartition=0, dlqOffset=0)
+    assert not dlq.redrivable(kept)
+    assert dlq.redrive(kept, RedriveRequested(id=letter.id, requestedBy="x")) is None
+    small = dead_letter(Received("t", 0, 1, None, b"{}"), "validation", "e", group="g", host="h",
+                        now=AT)  # fmt: skip
+    assert small.truncatedFrom is None and small.originalPayload == "{}"
