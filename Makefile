@@ -4,7 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
+<<<<<<< HEAD
 .PHONY: sysdeps install jars test unit faults lint demo stop clean bench
+=======
+.PHONY: sysdeps install jars test unit lint demo stop clean bench prometheus prometheus-stop monitor
+>>>>>>> issue7
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +18,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the project with its dev tools
 
-sysdeps:  ## JDK 17 and Maven (Kafka's jars), kcat (an outside client the tests use), curl
+sysdeps:  ## JDK 17, Maven (Kafka's jars), kcat, curl; prometheus, chromium, tmux (the windows' tests)
 	@bash scripts/sysdeps.sh
 
 jars: install sysdeps  ## fetch Apache Kafka's jars from Maven Central once (.localkafka/lib)
@@ -45,8 +49,17 @@ bench: jars $(VENV)/.bench-stamp  ## raw aiokafka, Quix Streams, Faust and the p
 demo: jars  ## broker + topics + two workers (Procfile) + sample traffic; prints where to look
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh start
 
-stop:  ## stop what `make demo` started
+stop: prometheus-stop  ## stop what `make demo` (and `make prometheus`) started
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash scripts/demo.sh stop
+
+prometheus: sysdeps  ## a Prometheus server on :9090 scraping make demo's two workers
+	bash scripts/prometheus.sh start
+
+prometheus-stop:
+	bash scripts/prometheus.sh stop
+
+monitor: install  ## the terminal dashboard of make demo's two workers (q quits)
+	$(BIN)/faust -A app monitor
 
 clean: stop
 	rm -rf .data

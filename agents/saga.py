@@ -8,13 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 from agents.intake import consume, outgoing, send_envelope
+from app import metrics
 from app.faust_app import app, settings
 from app.partitioning import partition_for
 from app.topics import orders_events_topic
 from domain import envelope
 from domain.envelope import Parsed
 from domain.messages import OrderMessage, OrderTimedOut
-from domain.saga import SagaState, decide
+from domain.saga import SagaState, decide, ended
 from domain.types import now_utc
 from tables.saga import sagas
 
@@ -39,9 +40,12 @@ async def run_saga(parsed: Parsed) -> None:
         for env in state.outbox:  # redelivered: what this step sent may not have left
             await send_envelope(env)
         return
-    new, out = decide(state, str(cause.eventId), body, now=now_utc(), timeout=TIMEOUT)
+    now = now_utc()
+    new, out = decide(state, str(cause.eventId), body, now=now, timeout=TIMEOUT)
     if new is None or new == state:
         return
+    if (outcome := ended(state, new)) and new.startedAt is not None:
+        metrics.saga_duration.labels(outcome).observe((now - new.startedAt).total_seconds())
     outbox = [outgoing(c.message, cause=cause, step=c.step) for c in out]
     new = new.model_copy(update={"outbox": outbox})
     sagas.put(body.orderId, new)

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from agents.intake import consume
+from app import metrics
 from app.faust_app import app
 from app.topics import orders_events_topic
 from domain.envelope import Parsed
 from domain.messages import OrderMessage
-from domain.orders import evolve
+from domain.orders import evolve, finished
 from tables.orders import order_statuses, status_waiters
 
 
 async def track(parsed: Parsed) -> None:
     body = parsed.body
     assert isinstance(body, OrderMessage)  # every orders.events type is one
-    order_statuses.put(
-        body.orderId, evolve(order_statuses.get(body.orderId), parsed.envelope, body)
-    )
+    before = order_statuses.get(body.orderId)
+    after = evolve(before, parsed.envelope, body)
+    order_statuses.put(body.orderId, after)
+    if outcome := finished(before, after):
+        metrics.orders_finished.labels(outcome).inc()
     status_waiters.notify(body.orderId)  # wake the long-polls of this order
 
 

@@ -12,7 +12,7 @@ import faust
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, ConsumerT, TransportT
 
-from app import performance
+from app import metrics, performance
 from app.inflight import in_flight
 from app.observability import ErrorsToHealthLog, health
 from app.settings import get_settings
@@ -136,6 +136,7 @@ app = OrdersApp(
         "app.simulate",
         "app.dlq",
         "app.replay",
+        "app.monitor",
     ],
     # Defaults only: Faust's own variables (BROKER_URL, WEB_PORT, APP_DATADIR,
     # BROKER_SESSION_TIMEOUT …) and flags (-b, --web-port, --datadir) override them.
@@ -157,6 +158,7 @@ app = OrdersApp(
     producer_acks=-1,
     **performance.PRODUCER,
     loghandlers=[ErrorsToHealthLog()],
+    monitor=metrics.faust_monitor(),  # Faust's Prometheus sensor, served by GET /metrics
     # Faust's /table and /router pages read tables through table_route (500 on a dead owner,
     # raw bytes out): the read side is views/ instead.
     web_tables_enabled=False,

@@ -9,7 +9,7 @@ import logging.handlers
 import queue
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ class JsonLines:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.written = 0  # lines written (read by the metrics; only this thread adds)
         self.failed = 0  # lines that could not be written
         self._queue: queue.SimpleQueue[bytes] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
@@ -61,6 +62,7 @@ class JsonLines:
                             out = self.path.open("ab")
                         out.write(lines)
                         out.flush()
+                        self.written += sum(1 for line in batch if line)
                 except OSError as exc:  # a full disk, a bad path: say so, keep draining
                     lost = sum(1 for line in batch if line)
                     self.failed += lost
@@ -138,6 +140,13 @@ def _attach(logger: logging.Logger, path: Path, formatter: logging.Formatter) ->
 
 
 _audit: list[JsonLines] = []
+# The last health lines, for ``GET /stats`` (the monitor shows them from another machine).
+recent_health: deque[dict[str, Any]] = deque(maxlen=20)
+
+
+class _Recent(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        recent_health.append(orjson.loads(self.format(record)))
 
 
 def configure(audit_path: Path, health_path: Path) -> None:
@@ -145,7 +154,12 @@ def configure(audit_path: Path, health_path: Path) -> None:
     if _listeners:
         return
     _audit.append(JsonLines(audit_path))
-    _attach(health_log, health_path, JsonFormatter(timestamp="ts", reserved_attrs=_RESERVED))
+    formatter = JsonFormatter(timestamp="ts", reserved_attrs=_RESERVED)
+    _attach(health_log, health_path, formatter)
+    if not any(isinstance(h, _Recent) for h in health_log.handlers):
+        recent = _Recent()
+        recent.setFormatter(formatter)
+        health_log.addHandler(recent)
     atexit.register(flush)  # at exit: after the agents' last in-flight records
 
 
@@ -166,6 +180,11 @@ def health(event: str, **fields: Any) -> None:
 def audit(line: dict[str, Any]) -> None:
     if _audit:
         _audit[0].put(line)
+
+
+def audit_lines() -> tuple[int, int]:
+    """Audit lines written and lost by this process's writer."""
+    return (_audit[0].written, _audit[0].failed) if _audit else (0, 0)
 
 
 _RESERVED = [

@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     longpoll_max: float = Field(30.0, gt=0, description="longest ?wait= of a status read")
     longpoll_limit: int = Field(1000, ge=1, description="concurrent long-polls per worker")
     event_loop: Literal["uvloop", "aio"] = Field("uvloop", description="uvloop or asyncio's")
+    stats_history: int = Field(
+        120, ge=10, le=3600, description="seconds of per-second totals kept for /stats and /"
+    )
     standby_replicas: int = Field(1, ge=0, description="standby copies of every table")
 
     def durability(self) -> dict[str, str]:

@@ -116,3 +116,11 @@ def evolve(state: OrderStatus | None, envelope: Envelope, body: OrderMessage) ->
             "appliedEventIds": [*current.appliedEventIds, event_id],
         }
     )
+
+
+def finished(before: OrderStatus | None, after: OrderStatus) -> str | None:
+    """The terminal status this event moved the order into, or None (not terminal, or already
+    terminal before: a redelivered or late event counts nothing twice)."""
+    if after.status in TERMINAL and (before is None or before.status not in TERMINAL):
+        return after.status
+    return None

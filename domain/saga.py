@@ -15,6 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.aggregates import reason_category
 from domain.envelope import Envelope
 from domain.messages import (
     AuthorizePayment,
@@ -57,6 +58,7 @@ class SagaState(BaseModel):
     reason: str | None = None
     step: str = "stock"  # what the saga waits for; a timeout names it
     deadline: datetime | None = None
+    startedAt: datetime | None = None  # None in values written before it was kept
     applied: list[str] = Field(default_factory=list)
     # What the last transition sent, kept in the same value as the state it led to: when that
     # transition's event is redelivered (a crash after the table write, before the sends reached
@@ -86,7 +88,7 @@ def _start(
     state = SagaState(
         orderId=event.orderId, userId=event.userId, tier=event.customer.tier,
         currency=event.currency, amount=event.amount, stage="AWAITING_STOCK",
-        items={i.sku: i.quantity for i in event.items}, deadline=now + timeout,
+        items={i.sku: i.quantity for i in event.items}, deadline=now + timeout, startedAt=now,
     )  # fmt: skip
     out = [
         Outgoing(ReserveStock(**_ids(state), sku=s, quantity=q), f"reserve/{s}")
@@ -197,6 +199,17 @@ def _transition(
     if isinstance(body, OrderCancellationRequested) and state.waiting:
         return _cancel(state, f"cancelled by customer: {body.reason}", now)
     return state, []
+
+
+def ended(before: SagaState | None, after: SagaState | None) -> str | None:
+    """The outcome when this transition ended the saga: ``confirmed``, or the cancellation
+    reason's category in snake case (``out_of_stock``, ``payment_rejected``, ``timeout``,
+    ``cancelled_by_customer``); None when it did not end it now."""
+    if after is None or after.waiting or (before is not None and not before.waiting):
+        return None
+    if after.stage == "CONFIRMED":
+        return "confirmed"
+    return reason_category(after.reason or "unknown").replace(" ", "_")
 
 
 def decide(

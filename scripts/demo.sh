@@ -49,6 +49,10 @@ The order system is running (stop it with: make stop).
   stock            curl http://127.0.0.1:6067/inventory/${sku}
   place an order   see README.md, "Try it"
   circuit breakers curl http://127.0.0.1:6066/payments/circuits
+  live page        http://127.0.0.1:6066/
+  metrics          curl http://127.0.0.1:6066/metrics   (JSON: /stats; every worker: /stats/cluster)
+  monitor          make monitor   (q quits)
+  prometheus       make prometheus   (then http://127.0.0.1:9090)
   worker logs      $DEMO/worker1.log $DEMO/worker2.log
   audit trail      .data/worker1/audit.jsonl  .data/worker2/audit.jsonl
   health log       .data/worker1/health.jsonl .data/worker2/health.jsonl

@@ -2,7 +2,8 @@
 # Install the system tools the project needs, from Debian's packages, only when one is missing.
 # Extra tools may be named as arguments: `sysdeps.sh docker-compose` (tool = package name).
 set -euo pipefail
-declare -A pkg=([java]=openjdk-17-jre-headless [mvn]=maven [kcat]=kcat [curl]=curl)
+declare -A pkg=([java]=openjdk-17-jre-headless [mvn]=maven [kcat]=kcat [curl]=curl
+  [prometheus]=prometheus [chromium]=chromium [tmux]=tmux)  # the last three: the windows' tests
 for extra in "$@"; do pkg[$extra]=$extra; done
 missing=()
 for tool in "${!pkg[@]}"; do

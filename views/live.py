@@ -1,0 +1,19 @@
+"""``GET /``: a live page of the whole system (polls ``/stats/cluster`` and the lists); plain
+HTML and JavaScript in one file, nothing to build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import faust
+from aiohttp import web
+
+from app.faust_app import app
+
+PAGE = (Path(__file__).with_name("live.html")).read_bytes()
+
+
+@app.page("/")
+class LivePage(faust.web.View):
+    async def get(self, request: web.Request) -> web.Response:
+        return web.Response(body=PAGE, content_type="text/html", charset="utf-8")
