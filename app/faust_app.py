@@ -10,12 +10,13 @@ import faust
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import ConsumerT, TransportT
 
-from app import performance
+from app import performance, tracing
 from app.observability import ErrorsToHealthLog, health
 from app.settings import get_settings
 from app.web_errors import json_errors
 
 settings = get_settings()
+tracing.configure(settings.trace_exporter)
 
 
 class IdempotentProducer(faust_kafka.Producer):
@@ -95,5 +96,8 @@ app = OrdersApp(
     # raw bytes out): the read side is views/ instead.
     web_tables_enabled=False,
     web_router_enabled=False,
-    web_application_options={"middlewares": [json_errors], "client_max_size": 256 * 1024},
+    web_application_options={
+        "middlewares": [tracing.traced_writes, json_errors],
+        "client_max_size": 256 * 1024,
+    },
 )

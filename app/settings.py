@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     longpoll_limit: int = Field(1000, ge=1, description="concurrent long-polls per worker")
     event_loop: Literal["uvloop", "aio"] = Field("uvloop", description="uvloop or asyncio's")
     standby_replicas: int = Field(1, ge=0, description="standby copies of every table")
+    trace_exporter: Literal["none", "console", "otlp"] = Field(
+        "none", description="OpenTelemetry spans: none, console (stdout) or otlp (OTEL_EXPORTER_…)"
+    )
 
     def durability(self) -> dict[str, str]:
         """Topic configs for every topic the app owns, Faust's changelogs included."""
