@@ -133,9 +133,15 @@ def _producing(
 
 def current_headers() -> dict[str, bytes]:
     """The current trace context as Kafka headers (``traceparent``, ``tracestate``)."""
+    return {name: value.encode() for name, value in http_headers().items()}
+
+
+def http_headers() -> dict[str, str]:
+    """The current trace context as HTTP headers (a request forwarded to a key's owner)."""
     carrier: dict[str, str] = {}
-    propagate.inject(carrier)
-    return {name: value.encode() for name, value in carrier.items()}
+    if _tracer is not None:
+        propagate.inject(carrier)
+    return carrier
 
 
 def finished(span: Span | None, outcome: str) -> None:

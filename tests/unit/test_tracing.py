@@ -252,3 +252,18 @@ async def test_tracing_off_sends_no_headers(shop: Shop) -> None:
     delivered = await shop.deliver(until="OrderConfirmed")
     assert delivered[-1].event_type == "OrderConfirmed"
     assert [s.headers for s in delivered] == [None] * len(delivered)
+
+
+def test_a_request_forwarded_to_the_owner_carries_the_trace(spans: InMemorySpanExporter) -> None:
+    assert tracing.http_headers() == {}  # outside any span: nothing to carry
+    with tracing.producing("orders.commands", "PlaceOrder"):
+        forwarded = tracing.http_headers()
+    [span] = spans.get_finished_spans()
+    trace_id, span_id = forwarded["traceparent"].split("-")[1:3]
+    assert (trace_id, span_id) == (
+        format(span.context.trace_id, "032x"),
+        format(span.context.span_id, "016x"),
+    )
+    tracing.use(None)
+    with tracing.producing("orders.commands", "PlaceOrder"):
+        assert tracing.http_headers() == {}
