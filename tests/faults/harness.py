@@ -70,12 +70,12 @@ class Report:
     def line(self) -> str:
         drain = "never" if self.drain_seconds is None else f"{self.drain_seconds:.1f}s"
         notes = " ".join(f"{k}={v}" for k, v in self.notes.items())
-        return (f"[{self.scenario}] sent={self.sent} terminal={self.terminal} "
-                f"lost={len(self.lost)} duplicated={len(self.duplicated)} drain={drain} {notes}")  # fmt: skip
+        counts = f"lost={len(self.lost)} duplicated={len(self.duplicated)} drain={drain}"
+        return f"[{self.scenario}] sent={self.sent} terminal={self.terminal} {counts} {notes}"
 
     def print(self) -> None:
         print("\n" + self.line(), flush=True)
-        for what in (*self.lost[:5], *self.duplicated[:5]):
+        for what in (*self.lost[:5], *self.duplicated[:10]):
             print(f"    {what}", flush=True)
 
 

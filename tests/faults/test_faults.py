@@ -98,7 +98,11 @@ def test_the_broker_stops_and_restarts_mid_stream(broker: Broker, tmp_path: Path
 
 def test_one_of_three_brokers_killed_mid_stream(tmp_path: Path) -> None:
     with Cluster(size=3, base_dir=tmp_path / "cluster") as cluster:
-        durable = {**TWO_WORKERS, "ORDERS_TOPIC_REPLICATION": "3", "ORDERS_MIN_INSYNC_REPLICAS": "2"}
+        durable = {
+            **TWO_WORKERS,
+            "ORDERS_TOPIC_REPLICATION": "3",
+            "ORDERS_MIN_INSYNC_REPLICAS": "2",
+        }
         system = started(System(cluster.bootstrap, tmp_path, settings=durable))
         traffic = Traffic(orders=2000, seed=303, rate=200)
         sender = traffic.start(system)
