@@ -270,9 +270,7 @@ async def send_envelope(env: Envelope) -> None:
     context travels in the record's headers (none while tracing is off)."""
     body_type = envelope.MESSAGE_TYPES[env.eventType]
     key = str(env.data[body_type.key_field])
-    with tracing.producing(
-        body_type.stream, env.eventType, **{"messaging.message.id": str(env.eventId)}
-    ) as headers:
+    with tracing.producing(body_type.stream, env.eventType, env.eventId) as headers:
         await BY_NAME[body_type.stream].send(
             key=key.encode(), value=envelope.dumps(env), headers=headers
         )

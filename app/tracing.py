@@ -106,17 +106,17 @@ def consuming(
 
 
 def producing(
-    topic: str, event_type: str, **attributes: str
+    topic: str, event_type: str, message_id: object = None
 ) -> AbstractContextManager[dict[str, bytes] | None]:
     """A producer span for one send; yields the headers that carry it (None while off)."""
     if _tracer is None:
         return _OFF
-    return _producing(_tracer, topic, event_type, attributes)
+    return _producing(_tracer, topic, event_type, message_id)
 
 
 @contextmanager
 def _producing(
-    tracer: trace.Tracer, topic: str, event_type: str, attributes: Mapping[str, str]
+    tracer: trace.Tracer, topic: str, event_type: str, message_id: object
 ) -> Iterator[dict[str, bytes]]:
     with tracer.start_as_current_span(
         f"send {topic} {event_type}",
@@ -125,7 +125,7 @@ def _producing(
             "messaging.system": "kafka",
             "messaging.operation.type": "send",
             "messaging.destination.name": topic,
-            **attributes,
+            **({} if message_id is None else {"messaging.message.id": str(message_id)}),
         },
     ):
         yield current_headers()

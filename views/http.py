@@ -67,7 +67,7 @@ async def publish(body: Message, *, event_id: uuid.UUID | None = None) -> Envelo
     env = envelope.build(body, correlation_id=getattr(body, "orderId", None), event_id=event_id)
     topic = BY_NAME[body.stream]
     with tracing.producing(
-        body.stream, env.eventType, **{"messaging.message.id": str(env.eventId)}
+        body.stream, env.eventType, env.eventId
     ) as headers:  # the request's span continues in every worker the message reaches
         sent = await topic.send(
             key=envelope.key_of(body).encode(), value=envelope.dumps(env), headers=headers
