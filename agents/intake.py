@@ -21,6 +21,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from app import tracing
 from app.errors import CircuitOpen, DependencyUnavailable
 from app.faust_app import app, settings
 from app.inflight import in_flight
@@ -59,7 +60,23 @@ async def handle(
     invalid ones to the DLQ and repairs misplaced ones; other readers of the topic skip those.
     ``keyed=False`` for a regrouped stream, whose records are placed by their new key."""
     rec = received(event)
-    result = parse(rec.value, logical_name(topic))
+    name = logical_name(topic)
+    result = parse(rec.value, name)
+    event_type = None if isinstance(result, Invalid) else result.envelope.eventType
+    # a consumer span, child of the one that sent the record (its headers), around all of it
+    with tracing.consuming(
+        event.message.headers, name, event_type, rec.partition, rec.offset
+    ) as span:
+        outcome = await _handle(rec, result, topic, handler, owner=owner, keyed=keyed)
+        tracing.finished(span, outcome)
+    return outcome
+
+
+async def _handle(
+    rec: Received, result: Parsed | Invalid, topic: faust.TopicT, handler: Handler,
+    *, owner: bool, keyed: bool,
+) -> str:  # fmt: skip
+    """``handle`` inside its span: the DLQ, the repair, or the handler with its retries."""
     if isinstance(result, Invalid):
         if owner:
             await dead_letter_it(rec, result.reason, result.error, result)
@@ -233,8 +250,8 @@ async def misplaced(
         log.warning("misplaced record %s/%s@%s key=%r → partition %s", rec.topic, rec.partition,
                     rec.offset, rec.key, target)  # fmt: skip
         origin = f"{rec.partition}/{rec.offset}".encode()
-        await topic.send(key=want, value=rec.value, partition=target,
-                         headers={"repartitioned-from": origin})  # fmt: skip
+        headers = {**tracing.current_headers(), "repartitioned-from": origin}
+        await topic.send(key=want, value=rec.value, partition=target, headers=headers)
     return True
 
 
@@ -254,6 +271,11 @@ async def emit(body: Message, *, cause: Envelope, step: str) -> None:
 
 
 async def send_envelope(env: Envelope) -> None:
+    """Send one envelope to its topic, keyed as the topic says, in a producer span whose trace
+    context travels in the record's headers (none while tracing is off)."""
     body_type = envelope.MESSAGE_TYPES[env.eventType]
     key = str(env.data[body_type.key_field])
-    await BY_NAME[body_type.stream].send(key=key.encode(), value=envelope.dumps(env))
+    with tracing.producing(body_type.stream, env.eventType, env.eventId) as headers:
+        await BY_NAME[body_type.stream].send(
+            key=key.encode(), value=envelope.dumps(env), headers=headers
+        )

@@ -12,13 +12,14 @@ import faust
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, ConsumerT, TransportT
 
-from app import metrics, performance
+from app import metrics, performance, tracing
 from app.inflight import in_flight
 from app.observability import ErrorsToHealthLog, health
 from app.settings import get_settings
 from app.web_errors import json_errors
 
 settings = get_settings()
+tracing.configure(settings.trace_exporter)
 log = logging.getLogger(__name__)
 # Changelog writes sent but not yet acknowledged by the broker (see DurableConsumer).
 unacked_changelog: set[asyncio.Future[Any]] = set()
@@ -163,5 +164,8 @@ app = OrdersApp(
     # raw bytes out): the read side is views/ instead.
     web_tables_enabled=False,
     web_router_enabled=False,
-    web_application_options={"middlewares": [json_errors], "client_max_size": 256 * 1024},
+    web_application_options={
+        "middlewares": [tracing.traced_writes, json_errors],
+        "client_max_size": 256 * 1024,
+    },
 )

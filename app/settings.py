@@ -65,6 +65,9 @@ class Settings(BaseSettings):
         120, ge=10, le=3600, description="seconds of per-second totals kept for /stats and /"
     )
     standby_replicas: int = Field(1, ge=0, description="standby copies of every table")
+    trace_exporter: Literal["none", "console", "otlp"] = Field(
+        "none", description="OpenTelemetry spans: none, console (stdout) or otlp (OTEL_EXPORTER_…)"
+    )
 
     def durability(self) -> dict[str, str]:
         """Topic configs for every topic the app owns, Faust's changelogs included."""

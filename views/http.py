@@ -9,6 +9,7 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from app import tracing
 from app.topics import BY_NAME
 from app.web_errors import BadRequestError, problem
 from domain import envelope
@@ -65,6 +66,11 @@ async def publish(body: Message, *, event_id: uuid.UUID | None = None) -> Envelo
     """Write one message and wait until the broker has it (acks=all) before answering."""
     env = envelope.build(body, correlation_id=getattr(body, "orderId", None), event_id=event_id)
     topic = BY_NAME[body.stream]
-    sent = await topic.send(key=envelope.key_of(body).encode(), value=envelope.dumps(env))
-    await sent
+    with tracing.producing(
+        body.stream, env.eventType, env.eventId
+    ) as headers:  # the request's span continues in every worker the message reaches
+        sent = await topic.send(
+            key=envelope.key_of(body).encode(), value=envelope.dumps(env), headers=headers
+        )
+        await sent
     return env

@@ -19,6 +19,7 @@ from aiohttp import web
 from faust.types import TP
 from pydantic import BaseModel
 
+from app import tracing
 from app.faust_app import app, settings
 from app.partitioning import partition_for
 from app.web_errors import problem
@@ -94,7 +95,7 @@ async def _forward(request: web.Request, owner: str, tp: TP) -> web.Response:
     url = owner.rstrip("/") + str(request.rel_url)
     timeout = aiohttp.ClientTimeout(total=settings.route_timeout + _wait_of(request))
     try:
-        headers = {FORWARDED: str(app.conf.canonical_url)}
+        headers = {FORWARDED: str(app.conf.canonical_url), **tracing.http_headers()}
         for name in ("Content-Type", "Idempotency-Key"):  # what the owner's answer depends on
             if name in request.headers:
                 headers[name] = request.headers[name]
