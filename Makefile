@@ -4,11 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-<<<<<<< HEAD
-.PHONY: sysdeps install jars test unit faults lint demo stop clean bench
-=======
-.PHONY: sysdeps install jars test unit lint demo stop clean bench prometheus prometheus-stop monitor
->>>>>>> issue7
+.PHONY: sysdeps install jars test unit faults lint demo stop clean bench prometheus prometheus-stop monitor
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
