@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from agents.intake import until_done
 from app.faust_app import app
+from app.inflight import in_flight
 from app.observability import audit, counters
 from app.topics import dlq_index_topic, orders_dlq_topic
 from domain import dlq
@@ -72,7 +73,7 @@ async def keep(event: EventT) -> str:
         f"redrive {letter.id}",
         lambda: app.producer.send_and_wait(
             letter.originalTopic,
-            None if letter.originalKey is None else letter.originalKey.encode(),
+            None if letter.originalKey is None else dlq.payload_bytes(letter.originalKey),
             dlq.payload_bytes(letter.originalPayload),
             partition=None,
             timestamp=None,
@@ -89,7 +90,9 @@ async def keep(event: EventT) -> str:
 async def index_dead_letters(stream):  # type: ignore[no-untyped-def]
     """Reads ``orders.dlq``; sends each DeadLetter, keyed by its id, to the internal by-id topic."""
     async for event in stream.events():
-        yield await index(event)
+        with in_flight.holding():
+            outcome = await index(event)
+        yield outcome
 
 
 @app.agent(dlq_index_topic, name="keep-dead-letters")
@@ -97,4 +100,6 @@ async def keep_dead_letters(stream):  # type: ignore[no-untyped-def]
     """Reads the by-id topic; changes ``dead-letters``; redrives a record to its original topic
     with a ``redriven-from`` header, once."""
     async for event in stream.events():
-        yield await keep(event)
+        with in_flight.holding():
+            outcome = await keep(event)
+        yield outcome

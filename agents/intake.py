@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import socket
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import faust
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, KafkaTimeoutError
 from faust.streams import _current_event
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
+    retry_if_exception,
     retry_if_exception_type,
     retry_if_not_exception_type,
     stop_after_attempt,
@@ -23,13 +25,13 @@ from tenacity import (
 
 from app import tracing
 from app.errors import CircuitOpen, DependencyUnavailable
-from app.faust_app import app, settings
+from app.faust_app import app, settings, track
 from app.inflight import in_flight
 from app.observability import audit, counters
 from app.partitioning import expected_partition
 from app.topics import BY_NAME, logical_name, orders_dlq_topic
 from domain import envelope
-from domain.dlq import FailureReason, headers_of
+from domain.dlq import KEY_KEPT, DeadLetter, FailureReason, headers_of
 from domain.envelope import Envelope, Invalid, Parsed, parse
 from domain.intake import Received, audit_line, dead_letter
 from domain.messages import Message
@@ -41,6 +43,14 @@ Handler = Callable[[Parsed], Awaitable[None]]
 T = TypeVar("T")
 # Failures worth another try: a dependency (gateway, circuit), a timeout, the broker's client.
 TRANSIENT = (DependencyUnavailable, TimeoutError, ConnectionError, KafkaError)
+
+
+def transient(exc: BaseException) -> bool:
+    """A send or call that may succeed later (a broker down, a leader moving), not one that
+    never will (a record too large, a bad topic)."""
+    if isinstance(exc, KafkaError):
+        return bool(exc.retriable) or isinstance(exc, KafkaTimeoutError)
+    return isinstance(exc, (DependencyUnavailable, TimeoutError, ConnectionError))
 
 
 def received(event: faust.EventT) -> Received:
@@ -81,8 +91,15 @@ async def _handle(
         if owner:
             await dead_letter_it(rec, result.reason, result.error, result)
         return "dead-lettered" if owner else "skipped"
-    if keyed and await misplaced(topic, rec, result, envelope.key_of(result.body), repair=owner):
-        return "forwarded" if owner else "skipped"
+    if keyed:
+        try:
+            moved = await misplaced(topic, rec, result, envelope.key_of(result.body), repair=owner)
+        except Exception as exc:  # the copy can never be sent (too large …): keep it instead
+            log.exception("%s/%s@%s could not be forwarded", rec.topic, rec.partition, rec.offset)
+            await dead_letter_it(rec, "processing", f"cannot forward: {exc!r}", result)
+            return "dead-lettered"
+        if moved:
+            return "forwarded" if owner else "skipped"
     where = f"{handler.__qualname__} on {rec.topic}/{rec.partition}@{rec.offset}"
     tries = [0]
     try:
@@ -94,7 +111,9 @@ async def _handle(
             log.exception("%s failed", where)
         reason: FailureReason = "timeout" if isinstance(exc, TimeoutError) else "processing"
         error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        await dead_letter_it(rec, reason, error, result, retries=tries[0] - 1)
+        await dead_letter_it(
+            rec, reason, error, result, retries=tries[0] - 1, agent=handler.__qualname__
+        )
         return "dead-lettered"
     if owner:
         counters.incr("received")
@@ -187,12 +206,19 @@ async def _by_key(
     return [outcome for group in results for outcome in group]
 
 
-async def until_done(what: str, step: Callable[[], Awaitable[T]]) -> T:
-    """Retry ``step`` with backoff until it succeeds (a send the broker refuses for a while):
-    Faust acks a record whose agent raised, so a step that must happen is never given up."""
+async def until_done(
+    what: str,
+    step: Callable[[], Awaitable[T]],
+    *,
+    retry: Callable[[BaseException], bool] = transient,
+) -> T:
+    """Retry ``step`` with backoff while it fails in a way that may pass (a broker down); raise
+    what never will. Faust acks a record whose agent raised, so a step that must happen is not
+    given up for a failure that may pass."""
     retrying = AsyncRetrying(
         wait=wait_exponential(multiplier=settings.retry_base, max=settings.retry_max_delay),
-        retry=retry_if_exception_type(Exception),
+        retry=retry_if_exception(retry),
+        reraise=True,
         before_sleep=lambda state: log.error(
             "%s failed, retrying: %r", what, state.outcome.exception() if state.outcome else None
         ),
@@ -200,38 +226,61 @@ async def until_done(what: str, step: Callable[[], Awaitable[T]]) -> T:
     async for attempt in retrying:
         with attempt:
             return await step()
-    raise AssertionError("unreachable: tenacity retries until it returns")
+    raise AssertionError("unreachable: tenacity retries until it returns or re-raises")
 
 
 async def _until_handled(
     event: faust.EventT, topic: faust.TopicT, handler: Handler, **options: bool
 ) -> str:
-    """``handle`` keeps what a handler raises; what escapes it (the DLQ record or a repaired
-    copy could not be sent) is retried with backoff until it goes through. Faust acks a whole
+    """``handle`` keeps what a handler raises, and dead-letters what cannot be forwarded; what
+    still escapes it is retried with backoff until it goes through. Faust acks a whole
     ``take_events`` batch as soon as the loop over it ends, however it ends, so nothing may
     leave the batch unhandled: a record retried here holds its batch, and is never lost."""
     where = f"{event.message.topic}@{event.message.offset}"
-    return await until_done(where, lambda: handle(event, topic, handler, **options))
+    return await until_done(
+        where, lambda: handle(event, topic, handler, **options), retry=lambda exc: True
+    )
 
 
 async def dead_letter_it(
-    rec: Received, reason: FailureReason, error: str, result: Parsed | Invalid, retries: int = 0
+    rec: Received,
+    reason: FailureReason,
+    error: str,
+    result: Parsed | Invalid,
+    retries: int = 0,
+    agent: str | None = None,
 ) -> None:
     """Keep what cannot be processed: one audit line, one DLQ record keyed by the original key,
-    with headers saying why (``dlq-reason`` …), so it can be filtered without parsing it."""
+    with headers saying why (``dlq-reason`` …), so it can be filtered without parsing it.
+    ``agent``: the handler that failed (processing, timeout), so replay knows whose effect is
+    missing."""
     counters.incr("received")
     counters.incr("invalid")
     counters.incr(f"dlq.{reason}")
     audit(audit_line(rec, result, now_utc(), deadLettered=reason))
     record = dead_letter(
-        rec, reason, error, group=app.conf.id, host=HOST, retries=retries, now=now_utc()
-    )
-    await until_done(
-        f"dead-letter {rec.topic}/{rec.partition}@{rec.offset}",
-        lambda: orders_dlq_topic.send(
-            key=rec.key, value=record.model_dump_json().encode(), headers=headers_of(record)
-        ),
-    )
+        rec, reason, error, group=app.conf.id, host=HOST, retries=retries, now=now_utc(),
+        agent=agent,
+    )  # fmt: skip
+    where = f"dead-letter {rec.topic}/{rec.partition}@{rec.offset}"
+    try:
+        await until_done(where, lambda: _send_letter(record, rec.key))
+    except Exception:  # the broker refuses this record for good: keep a smaller one
+        log.exception("%s refused; sending it without its payload", where)
+        small = record.model_copy(update={"originalPayload": record.originalPayload[:1024],
+                                          "truncatedFrom": len(rec.value or b"")})  # fmt: skip
+        try:
+            await until_done(where, lambda: _send_letter(small, rec.key))
+        except Exception:  # it stays in the audit trail, with its payload
+            counters.incr("dlq.failed")
+            log.exception("%s refused again: only the audit trail keeps it", where)
+
+
+async def _send_letter(record: DeadLetter, key: bytes | None) -> None:
+    if key is not None and len(key) > KEY_KEPT:  # a key that large is itself the problem
+        key = hashlib.sha256(key).hexdigest().encode()
+    value = record.model_dump_json().encode()
+    track(await orders_dlq_topic.send(key=key, value=value, headers=headers_of(record)))
 
 
 async def misplaced(
@@ -251,7 +300,11 @@ async def misplaced(
                     rec.offset, rec.key, target)  # fmt: skip
         origin = f"{rec.partition}/{rec.offset}".encode()
         headers = {**tracing.current_headers(), "repartitioned-from": origin}
-        await topic.send(key=want, value=rec.value, partition=target, headers=headers)
+        await until_done(
+            f"forward {rec.topic}/{rec.partition}@{rec.offset}",
+            lambda: _send_tracked(topic, key=want, value=rec.value, partition=target,
+                                  headers=headers),
+        )  # fmt: skip
     return True
 
 
@@ -276,6 +329,11 @@ async def send_envelope(env: Envelope) -> None:
     body_type = envelope.MESSAGE_TYPES[env.eventType]
     key = str(env.data[body_type.key_field])
     with tracing.producing(body_type.stream, env.eventType, env.eventId) as headers:
-        await BY_NAME[body_type.stream].send(
-            key=key.encode(), value=envelope.dumps(env), headers=headers
+        await _send_tracked(
+            BY_NAME[body_type.stream], key=key.encode(), value=envelope.dumps(env), headers=headers
         )
+
+
+async def _send_tracked(topic: faust.TopicT, **message: Any) -> None:
+    """Send, and have the next commit wait until the broker has the record (DurableConsumer)."""
+    track(await topic.send(**message))

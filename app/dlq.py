@@ -31,6 +31,12 @@ ACTIONS = ("list", "show", "stats", "redrive")
 
 async def load_entries() -> list[Entry]:
     """Every DLQ record, with its redrive state where the workers have filed it."""
+    return (await _load())[0]
+
+
+async def _load() -> tuple[list[Entry], set[str]]:
+    """Every DLQ record, and the ids the workers have filed (only those can be redriven: a
+    request for an id the DLQ agent has not filed yet finds nothing to redrive)."""
     changelog = dead_letters.table.changelog_topic.get_topic_name()
     bootstrap = bootstrap_servers()
     letters, filed = await asyncio.gather(
@@ -41,6 +47,7 @@ async def load_entries() -> list[Entry]:
         if record.value is not None:
             entry = Entry.model_validate_json(record.value)
             entries[entry.letter.id] = entry
+    filed_ids = set(entries)
     for record in letters:
         try:
             letter = DeadLetter.model_validate_json(record.value or b"")
@@ -50,7 +57,7 @@ async def load_entries() -> list[Entry]:
             entries[letter.id] = Entry(
                 letter=letter, dlqPartition=record.partition, dlqOffset=record.offset
             )
-    return dlq.newest_first(list(entries.values()))
+    return dlq.newest_first(list(entries.values())), filed_ids
 
 
 def _table(entries: list[Entry]) -> Table:
@@ -87,10 +94,14 @@ async def _send_requests(ids: list[str]) -> None:
         await producer.stop()
 
 
-async def redrive(say: AppCommand, chosen: list[Entry], wait: float) -> int:
+async def redrive(say: AppCommand, chosen: list[Entry], filed: set[str], wait: float) -> int:
     """Ask for the redrive of what is not redriven yet; wait until the workers did it."""
-    todo = [e.letter.id for e in chosen if dlq.redrivable(e)]
+    todo = [e.letter.id for e in chosen if dlq.redrivable(e) and e.letter.id in filed]
     for e in chosen:
+        if e.letter.id not in filed:
+            say.say(f"not filed yet     {e.letter.id}  (the workers' DLQ agent has not indexed "
+                    "it: is a worker running? try again)", file=sys.stderr)  # fmt: skip
+            continue
         if e.redrivenAt is not None:
             say.say(f"already redriven  {e.letter.id}  ({e.redrivenAt:%Y-%m-%d %H:%M:%S})")
         elif not dlq.redrivable(e):
@@ -98,7 +109,7 @@ async def redrive(say: AppCommand, chosen: list[Entry], wait: float) -> int:
                     f"bytes truncated; the original is at {e.letter.originalTopic}/"
                     f"{e.letter.originalPartition}@{e.letter.originalOffset})")  # fmt: skip
     if not todo:
-        return 0
+        return 1 if any(e.letter.id not in filed for e in chosen) else 0
     await _send_requests(todo)
     deadline = time.monotonic() + wait
     pending = set(todo)
@@ -113,7 +124,7 @@ async def redrive(say: AppCommand, chosen: list[Entry], wait: float) -> int:
     for dlq_id in sorted(pending):
         say.say(f"requested         {dlq_id}  (not done within {wait:g} s: is a worker running?)",
                 file=sys.stderr)  # fmt: skip
-    return 1 if pending else 0
+    return 1 if pending or any(e.letter.id not in filed for e in chosen) else 0
 
 
 @app.command(
@@ -149,7 +160,7 @@ async def dlq_command(
     wait: float,
 ) -> None:
     """The dead-letter queue: list, show ID, stats, redrive --id ID | --reason R | --all."""
-    entries = await load_entries()
+    entries, filed = await _load()
     out = Console(soft_wrap=True)
     if action == "list":
         chosen = dlq.selected(entries, reason=reason, everything=True)[:limit]
@@ -174,6 +185,6 @@ async def dlq_command(
         unknown = sorted(set(ids) - {e.letter.id for e in chosen})
         for missing in unknown:
             self.say(f"unknown           {missing}", file=sys.stderr)
-        failed = await redrive(self, chosen, wait)
+        failed = await redrive(self, chosen, filed, wait)
         if failed or unknown:
             raise SystemExit(1)

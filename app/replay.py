@@ -3,9 +3,10 @@
 It reads ``orders.events`` and ``inventory.commands`` from the beginning, outside any consumer
 group (the workers' offsets are untouched), and folds them with the agents' own domain
 functions (``domain.replay``). What the agents leave out is left out here too: invalid records
-(dead-lettered), misplaced ones (their forwarded copy counts), and records the DLQ holds after a
-processing failure or a timeout. ``--compare`` diffs the result against a live worker's read side
-and exits 1 on any difference, printing the first few.
+(dead-lettered), misplaced ones (their forwarded copy counts), and, for the projection of the
+agent that failed on it, a record the DLQ holds after a processing failure or a timeout.
+``--compare`` diffs the result against a live worker's read side and exits 1 on any
+difference, printing the first few.
 """
 
 from __future__ import annotations
@@ -27,21 +28,30 @@ from app.faust_app import app
 from app.partitioning import partition_for
 from app.readall import Snapshot, read_all
 from app.topics import inventory_commands_topic, orders_dlq_topic, orders_events_topic
-from domain import envelope
+from domain import dlq, envelope
 from domain.dlq import DeadLetter
 from domain.envelope import Parsed
 from domain.replay import Projections, differences
 
+# The handlers whose effects replay rebuilds: the tracker (statuses), the aggregator (totals,
+# fed by the by-user repartition of orders.events), the inventory agent (stock).
+STATUSES, TOTALS, STOCK = "track", "aggregate", "apply_stock_command"
 
-async def dead_lettered(bootstrap: str) -> set[tuple[str, int, int]]:
-    """Positions the agents gave up on after a failure (their effects never happened)."""
-    out = set()
+
+async def dead_lettered(bootstrap: str) -> dict[str, set[str]]:
+    """handler -> the eventIds it gave up on after a failure (its effect never happened). By
+    eventId, not position: the aggregator reads a repartition of orders.events, so its DLQ
+    records name positions there; and each of the three readers of orders.events fails alone."""
+    out: dict[str, set[str]] = {STATUSES: set(), TOTALS: set(), STOCK: set()}
     for record in await read_all(bootstrap, [orders_dlq_topic.get_topic_name()]):
         try:
             letter = DeadLetter.model_validate_json(record.value or b"")
         except ValidationError:
             continue
-        out.add((letter.originalTopic, letter.originalPartition, letter.originalOffset))
+        if letter.agent in out and letter.truncatedFrom is None:
+            parsed = envelope.parse(dlq.payload_bytes(letter.originalPayload))
+            if isinstance(parsed, Parsed):
+                out[letter.agent].add(str(parsed.envelope.eventId))
     return out
 
 
@@ -52,6 +62,7 @@ async def rebuild(bootstrap: str, quiet: bool = False) -> tuple[Projections, dic
     )
     skip = await dead_lettered(bootstrap)
     seen = {"records": 0, "applied": 0, "invalid": 0, "misplaced": 0, "deadLettered": 0}
+    skipped = sum(len(ids) for ids in skip.values())
     views = Projections()
     async with Snapshot(bootstrap, [events, commands]) as snapshot:
         counts = snapshot.partition_counts()
@@ -64,9 +75,6 @@ async def rebuild(bootstrap: str, quiet: bool = False) -> tuple[Projections, dic
 
             async for rec in snapshot.records(progress):
                 seen["records"] += 1
-                if (rec.topic, rec.partition, rec.offset) in skip:
-                    seen["deadLettered"] += 1
-                    continue
                 stream = "orders.events" if rec.topic == events else "inventory.commands"
                 parsed = envelope.parse(rec.value, stream)
                 if not isinstance(parsed, Parsed):
@@ -77,10 +85,15 @@ async def rebuild(bootstrap: str, quiet: bool = False) -> tuple[Projections, dic
                     seen["misplaced"] += 1
                     continue
                 seen["applied"] += 1
+                event_id = str(parsed.envelope.eventId)
                 if rec.topic == events:
-                    views.order_event(parsed)
-                else:
+                    views.order_event(
+                        parsed, status=event_id not in skip[STATUSES],
+                        totals=event_id not in skip[TOTALS],
+                    )  # fmt: skip
+                elif event_id not in skip[STOCK]:
                     views.stock_command(parsed, rec.offset)
+    seen["deadLettered"] = skipped
     return views, seen
 
 

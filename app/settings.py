@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -49,10 +49,10 @@ class Settings(BaseSettings):
     retry_base: float = Field(1.0, gt=0, description="first backoff delay, seconds (doubles)")
     retry_max_delay: float = Field(30.0, gt=0, description="longest backoff delay, seconds")
     handler_timeout: float = Field(
-        10.0, gt=0, description="seconds one try of a handler may take (then: a timeout)"
+        5.0, gt=0, description="seconds one try of a handler may take (then: a timeout)"
     )
     drain_timeout: float = Field(
-        30.0, gt=0, description="seconds a stop or rebalance waits for records in flight"
+        45.0, gt=0, description="seconds a stop or rebalance waits for records in flight"
     )
     breaker_threshold: int = Field(5, ge=1, description="failures in a row that open a circuit")
     breaker_reset: float = Field(30.0, gt=0, description="seconds a circuit stays open")
@@ -68,6 +68,26 @@ class Settings(BaseSettings):
     trace_exporter: Literal["none", "console", "otlp"] = Field(
         "none", description="OpenTelemetry spans: none, console (stdout) or otlp (OTEL_EXPORTER_…)"
     )
+
+    def longest_handling(self) -> float:
+        """The longest one record can be handled: every try timing out, with the backoff between
+        (5 s tries, 3 retries, 1 + 2 + 4 s: 27 s)."""
+        waits = sum(
+            min(self.retry_base * 2**n, self.retry_max_delay) for n in range(self.retry_max)
+        )
+        return (self.retry_max + 1) * self.handler_timeout + waits
+
+    @model_validator(mode="after")
+    def drain_outlasts_handling(self) -> Settings:
+        """A stop or a rebalance must be able to wait for the longest handling: were it to give
+        up first, the next owner would handle the same record while this worker still does."""
+        if self.drain_timeout <= self.longest_handling():
+            raise ValueError(
+                f"ORDERS_DRAIN_TIMEOUT ({self.drain_timeout:g} s) must exceed the longest a record "
+                f"can be handled: (ORDERS_RETRY_MAX + 1) * ORDERS_HANDLER_TIMEOUT + the backoffs "
+                f"= {self.longest_handling():g} s"
+            )
+        return self
 
     def durability(self) -> dict[str, str]:
         """Topic configs for every topic the app owns, Faust's changelogs included."""

@@ -15,6 +15,7 @@ _DLQ_NAMESPACE = uuid.UUID("0b8f5c36-1e0a-4c59-8d7e-2d0f5b4c7a11")
 # A DLQ record keeps at most this much of the payload: a record near the broker's size limit
 # would not fit on orders.dlq once wrapped in JSON (base64 or escapes make it grow).
 PAYLOAD_KEPT = 64 * 1024
+KEY_KEPT = 1024  # a longer key is kept hashed as the DLQ record's key, and cut in originalKey
 
 
 class DeadLetter(BaseModel):
@@ -32,6 +33,7 @@ class DeadLetter(BaseModel):
     originalPayload: str  # UTF-8 text when it decodes, else "base64:<…>"
     truncatedFrom: int | None = None  # the payload's size when only PAYLOAD_KEPT bytes are kept
     failureReason: FailureReason
+    agent: str | None = None  # the handler that failed (processing, timeout); None: invalid
     errorMessage: str
     retryCount: int = 0
     consumerGroup: str
@@ -49,11 +51,14 @@ def payload_text(raw: bytes | None) -> str:
 
 
 def key_text(raw: bytes | None) -> str | None:
-    return None if raw is None else payload_text(raw)
+    return None if raw is None else payload_text(raw[:KEY_KEPT])
 
 
-def dead_letter_id(topic: str, partition: int, offset: int) -> str:
-    return str(uuid.uuid5(_DLQ_NAMESPACE, f"{topic}/{partition}/{offset}"))
+def dead_letter_id(topic: str, partition: int, offset: int, agent: str | None = None) -> str:
+    """Stable: a redelivered record gets the same id; per agent when one of several agents
+    reading a topic fails on it (each failure is its own record)."""
+    where = f"{topic}/{partition}/{offset}" + (f"/{agent}" if agent else "")
+    return str(uuid.uuid5(_DLQ_NAMESPACE, where))
 
 
 def payload_bytes(text: str) -> bytes | None:
@@ -113,10 +118,6 @@ class RedriveRequested(BaseModel):
     id: str
     requestedBy: str  # "http <worker>" or "cli <host>"
     requestedAt: UtcDatetime = Field(default_factory=now_utc)
-
-
-class ByIdMessage(BaseModel):
-    message: Filed | RedriveRequested = Field(discriminator="kind")
 
 
 def file(entry: Entry | None, filed: Entry) -> Entry | None:

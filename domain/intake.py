@@ -62,9 +62,11 @@ def dead_letter(
     host: str,
     retries: int = 0,
     now: datetime,
+    agent: str | None = None,
 ) -> DeadLetter:
     return DeadLetter(
-        id=dead_letter_id(rec.topic, rec.partition, rec.offset),
+        id=dead_letter_id(rec.topic, rec.partition, rec.offset, agent),
+        agent=agent,
         timestamp=now,
         originalTopic=rec.topic,
         originalPartition=rec.partition,

@@ -27,14 +27,16 @@ class Projections:
     stock: dict[str, StockLevel] = field(default_factory=dict)
     ledger: dict[str, inventory.Outcome] = field(default_factory=dict)
 
-    def order_event(self, parsed: Parsed) -> None:
-        """One valid ``orders.events`` record: the tracker's fold, then the aggregator's."""
+    def order_event(self, parsed: Parsed, *, status: bool = True, totals: bool = True) -> None:
+        """One valid ``orders.events`` record: the tracker's fold, then the aggregator's (each
+        unless that agent dead-lettered the record)."""
         body = parsed.body
         assert isinstance(body, OrderMessage)
-        self.statuses[body.orderId] = orders.evolve(
-            self.statuses.get(body.orderId), parsed.envelope, body
-        )
-        if parsed.envelope.eventType in aggregates.COUNTED:
+        if status:
+            self.statuses[body.orderId] = orders.evolve(
+                self.statuses.get(body.orderId), parsed.envelope, body
+            )
+        if totals and parsed.envelope.eventType in aggregates.COUNTED:
             self.users[body.userId], _ = aggregates.evolve(self.users.get(body.userId), body)
 
     def stock_command(self, parsed: Parsed, offset: int) -> None:

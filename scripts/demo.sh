@@ -56,8 +56,9 @@ The order system is running (stop it with: make stop).
   worker logs      $DEMO/worker1.log $DEMO/worker2.log
   audit trail      .data/worker1/audit.jsonl  .data/worker2/audit.jsonl
   health log       .data/worker1/health.jsonl .data/worker2/health.jsonl
-  dead letters     python -m localkafka console-consumer --bootstrap-server 127.0.0.1:${PORT} \\
-                     --topic orders.dlq --from-beginning
+  dead letters     curl http://127.0.0.1:6066/dlq   or   .venv/bin/faust -A app dlq list
+  redrive one      .venv/bin/faust -A app dlq redrive --id <id>   (twice: nothing more happens)
+  replay           .venv/bin/faust -A app replay --output .data/replay.json --compare http://127.0.0.1:6066
   more traffic     BROKER_URL=$BROKER_URL .venv/bin/faust -A app simulate --orders 1000 --rate 100
 TXT
 }

@@ -100,8 +100,8 @@ def test_reprocessed_backlog_counts_nothing_twice(system: System) -> None:
     print(f"records reprocessed after the kill: {len(w2.audit_lines())}")
 
 
-def test_second_worker_joining_before_the_first_commit_counts_nothing_twice(system: System) -> None:
-    # Given a worker that has processed a backlog but not committed it yet
+def test_second_worker_joining_before_the_first_commit_redoes_nothing(system: System) -> None:
+    # Given a worker that has processed a backlog and would not commit it for an hour
     w1, keys = uncommitted_backlog(system, seed=17)
     # When a second worker joins and takes over some partitions
     w2 = system.start_worker()
@@ -113,16 +113,7 @@ def test_second_worker_joining_before_the_first_commit_counts_nothing_twice(syst
         ),
         60,
     )
-
-    # Then records w1 had applied are redelivered and applied again on top of the restored state
-    def reprocessed() -> int:
-        lines = [line for w in (w1, w2) for line in w.audit_lines()]
-        return sum(
-            '"eventType":"OrderCreated"' in ln and '"forwardedTo"' not in ln for ln in lines
-        ) - len(keys)
-
-    print(f"OrderCreated records processed twice after the join: {eventually(reprocessed, 30)}")
-    # And no order counts an event twice, whichever worker answers
+    # Then every order is answered by both workers, no order counts an event twice
     for worker in (w1, w2):
         bodies = eventually(
             lambda w=worker: (
@@ -131,3 +122,9 @@ def test_second_worker_joining_before_the_first_commit_counts_nothing_twice(syst
             60,
         )
         assert [k for k, r in bodies.items() if counted_twice(r.json())] == []
+    # And nothing was handled twice: w1 committed what it had done before handing partitions
+    # over (Faust forgets the acknowledged offsets of revoked partitions before its own commit;
+    # without DurableConsumer.on_partitions_revoked, w2 redid w1's whole backlog there)
+    lines = [line for w in (w1, w2) for line in w.audit_lines()]
+    created = sum('"eventType":"OrderCreated"' in ln and '"forwardedTo"' not in ln for ln in lines)
+    assert created == len(keys), f"{created - len(keys)} OrderCreated records handled twice"

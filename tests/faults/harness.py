@@ -79,18 +79,24 @@ class Report:
             print(f"    {what}", flush=True)
 
 
-def statuses(w: Worker) -> dict[str, dict[str, Any]]:
-    """Every order status, gathered from the workers (all pages)."""
+def pages(w: Worker, path: str) -> dict[str, dict[str, Any]]:
+    """Every item of a list endpoint (all pages), by its id."""
+    key = {"/orders": "orderId", "/aggregates": "userId"}[path]
     out: dict[str, dict[str, Any]] = {}
     cursor = None
     while True:
         params = {"limit": "500", **({"cursor": cursor} if cursor else {})}
-        resp = httpx.get(f"{w.url}/orders", params=params, timeout=30)
+        resp = httpx.get(f"{w.url}{path}", params=params, timeout=30)
         resp.raise_for_status()
         page = resp.json()
-        out.update({item["orderId"]: item for item in page["items"]})
+        out.update({item[key]: item for item in page["items"]})
         if not (cursor := page["nextCursor"]):
             return out
+
+
+def statuses(w: Worker) -> dict[str, dict[str, Any]]:
+    """Every order status, gathered from the workers."""
+    return pages(w, "/orders")
 
 
 def any_worker(system: System) -> Worker:
@@ -156,11 +162,7 @@ def check(report: Report, system: System, traffic: Traffic, seen: dict[str, dict
             report.duplicated.append(f"stock {sku}: {books} for {added} restocked")
         if level["sold"] != sold[sku]:
             report.duplicated.append(f"stock {sku}: sold {level['sold']} != {sold[sku]} confirmed")
-    totals = statuses_total = 0
-    for item in httpx.get(f"{w.url}/aggregates", params={"limit": "500"}, timeout=30).json()[
-        "items"
-    ]:
-        totals += item["ordersPlaced"] + item["ordersRejected"]
+    totals = sum(i["ordersPlaced"] + i["ordersRejected"] for i in pages(w, "/aggregates").values())
     statuses_total = len([o for o in expected if o in seen])
     if totals != statuses_total:
         report.duplicated.append(f"user totals count {totals} orders, {statuses_total} exist")

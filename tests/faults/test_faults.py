@@ -113,4 +113,5 @@ def test_sigterm_under_load_finishes_in_flight_work(broker: Broker, tmp_path: Pa
             sender.kill()
         system.stop_all()
     assert code == 0 and drained["unfinished"] == 0, drained
+    assert report.notes["reprocessed"].startswith("0/"), report.line()  # committed before leaving
     assert not report.lost and not report.duplicated, report.line()

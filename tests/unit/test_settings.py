@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from app.settings import Settings
 
@@ -34,3 +35,10 @@ def test_invalid_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
 def test_settings_are_frozen() -> None:
     with pytest.raises(ValueError):
         Settings().topic_partitions = 9  # type: ignore[misc]
+
+
+def test_a_drain_shorter_than_the_longest_handling_is_refused() -> None:
+    assert Settings().longest_handling() == 4 * 5.0 + 1 + 2 + 4
+    with pytest.raises(ValidationError, match="ORDERS_DRAIN_TIMEOUT"):
+        Settings(drain_timeout=20)
+    assert Settings(drain_timeout=20, handler_timeout=1).drain_timeout == 20

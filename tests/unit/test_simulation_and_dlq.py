@@ -61,6 +61,7 @@ def test_dead_letter_keeps_context_and_is_deterministic() -> None:
         "originalPayload",
         "truncatedFrom",
         "failureReason",
+        "agent",
         "errorMessage",
         "retryCount",
         "consumerGroup",
