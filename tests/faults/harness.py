@@ -4,10 +4,12 @@ says afterwards what was sent, what reached a terminal status, what was lost or 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -216,3 +218,20 @@ def health_lines(w: Worker, event: str) -> list[dict[str, Any]]:
     path = w.datadir / "health.jsonl"
     lines = [line for line in path.read_text().split("\n") if line] if path.exists() else []
     return [d for d in map(orjson.loads, lines) if d.get("event") == event]
+
+
+@contextlib.contextmanager
+def under_load(system: System, traffic: Traffic) -> Iterator[Callable[[], None]]:
+    """The simulator running; yields ``sent()``, which waits until it has sent everything (or
+    fails with its output). On the way out the simulator and the workers are killed."""
+    sender = traffic.start(system)
+
+    def sent() -> None:
+        assert sender.wait(600) == 0, Traffic.log(system)
+
+    try:
+        yield sent
+    finally:
+        if sender.poll() is None:
+            sender.kill()
+        system.stop_all()

@@ -13,7 +13,15 @@ import pytest
 
 from localkafka.broker import Broker
 from localkafka.cluster import Cluster
-from tests.faults.harness import TWO_WORKERS, Report, Traffic, finish, health_lines, started
+from tests.faults.harness import (
+    TWO_WORKERS,
+    Report,
+    Traffic,
+    finish,
+    health_lines,
+    started,
+    under_load,
+)
 from tests.support.system import System
 
 pytestmark = pytest.mark.timeout(1800)
@@ -23,9 +31,8 @@ def test_twenty_kill_9_under_load(broker: Broker, tmp_path: Path) -> None:
     system = started(System(broker.bootstrap, tmp_path, settings=TWO_WORKERS))
     traffic = Traffic(orders=6000, seed=101)
     rng = random.Random(7)
-    sender = traffic.start(system)
     kills, began = 0, time.monotonic()
-    try:
+    with under_load(system, traffic) as sent:
         while kills < 20:
             time.sleep(rng.uniform(2.0, 6.0))
             victim = rng.choice(system.workers)
@@ -33,36 +40,27 @@ def test_twenty_kill_9_under_load(broker: Broker, tmp_path: Path) -> None:
             kills += 1
             victim.start()  # a supervisor would restart it; its state is on disk and in Kafka
         sending = time.monotonic() - began
-        assert sender.wait(600) == 0, Traffic.log(system)
+        sent()
         report = Report("kill -9 x20", notes={"kills": kills, "killing_for": f"{sending:.0f}s"})
         finish(report, system, traffic)
-    finally:
-        if sender.poll() is None:
-            sender.kill()
-        system.stop_all()
     assert not report.lost and not report.duplicated, report.line()
 
 
 def test_the_broker_stops_and_restarts_mid_stream(broker: Broker, tmp_path: Path) -> None:
     system = started(System(broker.bootstrap, tmp_path, settings=TWO_WORKERS))
     traffic = Traffic(orders=2000, seed=202, rate=200)
-    sender = traffic.start(system)
-    try:
+    with under_load(system, traffic) as sent:
         time.sleep(8)  # setup, settle, then orders flowing
         broker.stop()
         down = time.monotonic()
         time.sleep(10)
         broker.start()
         outage = time.monotonic() - down
-        assert sender.wait(600) == 0, Traffic.log(system)
+        sent()
         report = Report("broker restart", notes={"outage": f"{outage:.0f}s"})
         finish(report, system, traffic)
         alive = [w.name for w in system.workers if w.proc and w.proc.poll() is None]
         report.notes["workers_alive"] = len(alive)
-    finally:
-        if sender.poll() is None:
-            sender.kill()
-        system.stop_all()
     assert len(alive) == 2, "a worker died with the broker"
     assert not report.lost and not report.duplicated, report.line()
 
@@ -76,25 +74,19 @@ def test_one_of_three_brokers_killed_mid_stream(tmp_path: Path) -> None:
         }
         system = started(System(cluster.bootstrap, tmp_path, settings=durable))
         traffic = Traffic(orders=2000, seed=303, rate=200)
-        sender = traffic.start(system)
-        try:
+        with under_load(system, traffic) as sent:
             time.sleep(8)
             cluster.kill(1)  # kill -9 of one node; it stays down
-            assert sender.wait(600) == 0, Traffic.log(system)
+            sent()
             report = Report("1 of 3 brokers killed", notes={"nodes_up": 2})
             finish(report, system, traffic)
-        finally:
-            if sender.poll() is None:
-                sender.kill()
-            system.stop_all()
     assert not report.lost and not report.duplicated, report.line()
 
 
 def test_sigterm_under_load_finishes_in_flight_work(broker: Broker, tmp_path: Path) -> None:
     system = started(System(broker.bootstrap, tmp_path, settings=TWO_WORKERS))
     traffic = Traffic(orders=3000, seed=505, rate=300)
-    sender = traffic.start(system)
-    try:
+    with under_load(system, traffic) as sent:
         time.sleep(10)
         w = system.workers[0]
         asked = time.monotonic()
@@ -102,16 +94,12 @@ def test_sigterm_under_load_finishes_in_flight_work(broker: Broker, tmp_path: Pa
         stop_took = time.monotonic() - asked
         [drained] = [d for d in health_lines(w, "drained") if d["during"] == "stop"]
         w.start()
-        assert sender.wait(600) == 0, Traffic.log(system)
+        sent()
         report = Report("SIGTERM under load", notes={
             "exit": code, "stop_took": f"{stop_took:.1f}s", "in_flight": drained["inFlight"],
             "finished": drained["finished"], "committed": drained["committed"],
         })  # fmt: skip
         finish(report, system, traffic)
-    finally:
-        if sender.poll() is None:
-            sender.kill()
-        system.stop_all()
     assert code == 0 and drained["unfinished"] == 0, drained
     assert report.notes["reprocessed"].startswith("0/"), report.line()  # committed before leaving
     assert not report.lost and not report.duplicated, report.line()

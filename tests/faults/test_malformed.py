@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaProducer
 from app.readall import read_all
 from localkafka.broker import Broker
 from tests.faults.corpus import corpus
-from tests.faults.harness import TWO_WORKERS, Report, Traffic, check, drain, started
+from tests.faults.harness import TWO_WORKERS, Report, Traffic, check, drain, started, under_load
 from tests.support.system import System
 
 pytestmark = pytest.mark.timeout(1800)
@@ -48,11 +48,10 @@ def test_malformed_corpus_into_every_input_topic(broker: Broker, tmp_path: Path)
     system = started(System(broker.bootstrap, tmp_path, settings=TWO_WORKERS))
     traffic = Traffic(orders=1500, seed=404, rate=150)
     records = corpus(300, seed=404)
-    sender = traffic.start(system)
-    try:
+    with under_load(system, traffic) as sent:
         time.sleep(5)  # valid orders flowing
         landed = asyncio.run(send_corpus(system, records))
-        assert sender.wait(600) == 0, Traffic.log(system)
+        sent()
         report = Report("malformed corpus", notes={"malformed": len(landed)})
         seconds, seen = drain(system, traffic.order_ids(), 600)
         report.drain_seconds = seconds
@@ -86,9 +85,5 @@ def test_malformed_corpus_into_every_input_topic(broker: Broker, tmp_path: Path)
         healthy = [w for w in alive if httpx.get(f"{w.url}/health", timeout=10).status_code == 200]
         report.notes["workers_healthy"] = len(healthy)
         report.print()
-    finally:
-        if sender.poll() is None:
-            sender.kill()
-        system.stop_all()
     assert len(healthy) == 2, [w.log_tail() for w in system.workers]
     assert not report.lost and not report.duplicated, report.line()
