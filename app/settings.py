@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     drain_timeout: float = Field(
         45.0, gt=0, description="seconds a stop or rebalance waits for records in flight"
     )
+    stall_check: float = Field(10.0, gt=0, description="seconds between stalled-partition checks")
+    stall_timeout: float = Field(
+        120.0, gt=0, description="seconds an owned partition with records waiting may not move"
+    )
     breaker_threshold: int = Field(5, ge=1, description="failures in a row that open a circuit")
     breaker_reset: float = Field(30.0, gt=0, description="seconds a circuit stays open")
     revenue_hours: int = Field(48, ge=1, le=24 * 31, description="hours of revenue windows kept")

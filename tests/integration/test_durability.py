@@ -38,9 +38,16 @@ async def durability(bootstrap: str, owned: tuple[str, ...]) -> dict[str, tuple[
 def test_every_topic_the_app_owns_is_replicated(kafka_cluster: Cluster, tmp_path: Path) -> None:
     system = System(kafka_cluster.bootstrap, tmp_path, settings=DURABLE)
     system.create_topics()
-    w = system.start_worker()
-    w.wait_ready(120)
-    system.faust("simulate", "--orders", "10", "--rate", "0", "--settle", "1")
+    try:
+        w = system.start_worker()
+        w.wait_ready(120)
+        system.faust("simulate", "--orders", "10", "--rate", "0", "--settle", "1")
+        check_topics(system)
+    finally:
+        system.stop_all()
+
+
+def check_topics(system: System) -> None:
     app_id = system.env["ORDERS_APP_ID"]
     # Faust names a repartition after the agent and the source topic, not the app id
     owned = (system.prefix, f"{app_id}-", f"aggregate-users-{system.prefix}")
