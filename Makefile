@@ -20,10 +20,10 @@ sysdeps:  ## JDK 17, Maven (Kafka's jars), kcat, curl; prometheus, chromium, tmu
 jars: install sysdeps  ## fetch Apache Kafka's jars from Maven Central once (.localkafka/lib)
 	$(BIN)/python -c "import localkafka; print(localkafka.ensure_jars())"
 
-test: jars  ## unit, integration and e2e tests, on brokers the suite starts itself (~7 min)
+test: jars  ## unit, integration and e2e tests, on brokers the suite starts itself (~11 min)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/faults tests
 
-faults: jars  ## fault scenarios: 20 kill -9 under load, broker restart, 1 of 3 brokers killed, malformed corpus (~25 min)
+faults: jars  ## fault scenarios: 20 kill -9 under load, broker restart, 1 of 3 brokers killed, SIGTERM, malformed corpus (~10 min)
 	$(BIN)/python -m pytest -s -q -p no:cacheprovider tests/faults $(FAULTS_ARGS)
 
 unit: install  ## the fast tests only (no broker)
