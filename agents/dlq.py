@@ -14,7 +14,7 @@ import logging
 from faust.types import EventT
 from pydantic import TypeAdapter, ValidationError
 
-from agents.intake import until_done
+from agents.failures import until_done
 from app.faust_app import app
 from app.inflight import in_flight
 from app.observability import audit, counters

@@ -1,56 +1,39 @@
-"""The shell around every agent's records: validate, audit, dead-letter, repair, emit."""
+"""The shell around every agent's records: validate, audit, dead-letter, repair, emit.
+
+What the shell does when something fails (retry, dead-letter, tracked sends) is
+``agents.failures``."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-import socket
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Sequence
 
 import faust
-from aiokafka.errors import KafkaError, KafkaTimeoutError
 from faust.streams import _current_event
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_exception,
-    retry_if_exception_type,
-    retry_if_not_exception_type,
-    stop_after_attempt,
-    wait_exponential,
-)
 
+from agents.failures import (
+    TRANSIENT,
+    Handler,
+    dead_letter_it,
+    send_tracked,
+    until_done,
+    with_retries,
+)
 from app import tracing
-from app.errors import CircuitOpen, DependencyUnavailable
-from app.faust_app import app, settings, track
 from app.inflight import in_flight
 from app.observability import audit, counters
 from app.partitioning import expected_partition
-from app.topics import BY_NAME, logical_name, orders_dlq_topic
+from app.topics import BY_NAME, logical_name
 from domain import envelope
-from domain.dlq import KEY_KEPT, DeadLetter, FailureReason, headers_of
+from domain.dlq import FailureReason
 from domain.envelope import Envelope, Invalid, Parsed, parse
-from domain.intake import Received, audit_line, dead_letter
+from domain.intake import Received, audit_line
 from domain.messages import Message
 from domain.types import now_utc
 
 log = logging.getLogger(__name__)
-HOST = socket.gethostname()
-Handler = Callable[[Parsed], Awaitable[None]]
-T = TypeVar("T")
-# Failures worth another try: a dependency (gateway, circuit), a timeout, the broker's client.
-TRANSIENT = (DependencyUnavailable, TimeoutError, ConnectionError, KafkaError)
-
-
-def transient(exc: BaseException) -> bool:
-    """A send or call that may succeed later (a broker down, a leader moving), not one that
-    never will (a record too large, a bad topic)."""
-    if isinstance(exc, KafkaError):
-        return bool(exc.retriable) or isinstance(exc, KafkaTimeoutError)
-    return isinstance(exc, (DependencyUnavailable, TimeoutError, ConnectionError))
 
 
 def received(event: faust.EventT) -> Received:
@@ -122,33 +105,6 @@ async def _handle(
     return "applied"
 
 
-async def with_retries(handler: Handler, parsed: Parsed, where: str, tries: list[int]) -> None:
-    """One handler call, bounded by ``ORDERS_HANDLER_TIMEOUT``; a transient failure is tried again
-    after 1 s, 2 s, 4 s … (``ORDERS_RETRY_BASE``, ``…_MAX_DELAY``) up to ``ORDERS_RETRY_MAX``
-    times. Meanwhile the partition waits (its order is the point), at most for the backoff.
-    Handlers are idempotent (their effects carry the ids they applied), so a retry after a
-    half-done attempt repeats nothing. ``tries[0]`` counts the attempts made."""
-
-    def before_sleep(state: RetryCallState) -> None:
-        counters.incr("retries")
-        failure = state.outcome.exception() if state.outcome else None
-        log.warning("%s: try %d failed (%r), again in %.1f s", where, state.attempt_number,
-                    failure, state.upcoming_sleep)  # fmt: skip
-
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(settings.retry_max + 1),
-        wait=wait_exponential(multiplier=settings.retry_base, max=settings.retry_max_delay),
-        retry=retry_if_exception_type(TRANSIENT) & retry_if_not_exception_type(CircuitOpen),
-        before_sleep=before_sleep,
-        reraise=True,
-    )
-    async for attempt in retrying:
-        with attempt:
-            tries[0] += 1
-            async with asyncio.timeout(settings.handler_timeout):
-                await handler(parsed)
-
-
 # How long a concurrent agent waits for more records before handling fewer (its added latency at
 # low traffic: ``take_events`` waits that long unless the batch is full).
 WITHIN = 0.005
@@ -206,29 +162,6 @@ async def _by_key(
     return [outcome for group in results for outcome in group]
 
 
-async def until_done(
-    what: str,
-    step: Callable[[], Awaitable[T]],
-    *,
-    retry: Callable[[BaseException], bool] = transient,
-) -> T:
-    """Retry ``step`` with backoff while it fails in a way that may pass (a broker down); raise
-    what never will. Faust acks a record whose agent raised, so a step that must happen is not
-    given up for a failure that may pass."""
-    retrying = AsyncRetrying(
-        wait=wait_exponential(multiplier=settings.retry_base, max=settings.retry_max_delay),
-        retry=retry_if_exception(retry),
-        reraise=True,
-        before_sleep=lambda state: log.error(
-            "%s failed, retrying: %r", what, state.outcome.exception() if state.outcome else None
-        ),
-    )
-    async for attempt in retrying:
-        with attempt:
-            return await step()
-    raise AssertionError("unreachable: tenacity retries until it returns or re-raises")
-
-
 async def _until_handled(
     event: faust.EventT, topic: faust.TopicT, handler: Handler, **options: bool
 ) -> str:
@@ -240,47 +173,6 @@ async def _until_handled(
     return await until_done(
         where, lambda: handle(event, topic, handler, **options), retry=lambda exc: True
     )
-
-
-async def dead_letter_it(
-    rec: Received,
-    reason: FailureReason,
-    error: str,
-    result: Parsed | Invalid,
-    retries: int = 0,
-    agent: str | None = None,
-) -> None:
-    """Keep what cannot be processed: one audit line, one DLQ record keyed by the original key,
-    with headers saying why (``dlq-reason`` …), so it can be filtered without parsing it.
-    ``agent``: the handler that failed (processing, timeout), so replay knows whose effect is
-    missing."""
-    counters.incr("received")
-    counters.incr("invalid")
-    counters.incr(f"dlq.{reason}")
-    audit(audit_line(rec, result, now_utc(), deadLettered=reason))
-    record = dead_letter(
-        rec, reason, error, group=app.conf.id, host=HOST, retries=retries, now=now_utc(),
-        agent=agent,
-    )  # fmt: skip
-    where = f"dead-letter {rec.topic}/{rec.partition}@{rec.offset}"
-    try:
-        await until_done(where, lambda: _send_letter(record, rec.key))
-    except Exception:  # the broker refuses this record for good: keep a smaller one
-        log.exception("%s refused; sending it without its payload", where)
-        small = record.model_copy(update={"originalPayload": record.originalPayload[:1024],
-                                          "truncatedFrom": len(rec.value or b"")})  # fmt: skip
-        try:
-            await until_done(where, lambda: _send_letter(small, rec.key))
-        except Exception:  # it stays in the audit trail, with its payload
-            counters.incr("dlq.failed")
-            log.exception("%s refused again: only the audit trail keeps it", where)
-
-
-async def _send_letter(record: DeadLetter, key: bytes | None) -> None:
-    if key is not None and len(key) > KEY_KEPT:  # a key that large is itself the problem
-        key = hashlib.sha256(key).hexdigest().encode()
-    value = record.model_dump_json().encode()
-    track(await orders_dlq_topic.send(key=key, value=value, headers=headers_of(record)))
 
 
 async def misplaced(
@@ -302,7 +194,7 @@ async def misplaced(
         headers = {**tracing.current_headers(), "repartitioned-from": origin}
         await until_done(
             f"forward {rec.topic}/{rec.partition}@{rec.offset}",
-            lambda: _send_tracked(topic, key=want, value=rec.value, partition=target,
+            lambda: send_tracked(topic, key=want, value=rec.value, partition=target,
                                   headers=headers),
         )  # fmt: skip
     return True
@@ -329,11 +221,6 @@ async def send_envelope(env: Envelope) -> None:
     body_type = envelope.MESSAGE_TYPES[env.eventType]
     key = str(env.data[body_type.key_field])
     with tracing.producing(body_type.stream, env.eventType, env.eventId) as headers:
-        await _send_tracked(
+        await send_tracked(
             BY_NAME[body_type.stream], key=key.encode(), value=envelope.dumps(env), headers=headers
         )
-
-
-async def _send_tracked(topic: faust.TopicT, **message: Any) -> None:
-    """Send, and have the next commit wait until the broker has the record (DurableConsumer)."""
-    track(await topic.send(**message))

@@ -235,3 +235,19 @@ def under_load(system: System, traffic: Traffic) -> Iterator[Callable[[], None]]
         if sender.poll() is None:
             sender.kill()
         system.stop_all()
+
+
+def mid_stream(
+    system: System, traffic: Traffic, scenario: str, fault: Callable[[], dict[str, Any]]
+) -> Report:
+    """Run ``fault`` once orders flow (after the simulator's setup and settle), let the simulator
+    finish, drain, check; the report's notes get what ``fault`` returns and how many workers
+    are still alive."""
+    with under_load(system, traffic) as sent:
+        time.sleep(8)
+        notes = fault()
+        sent()
+        report = finish(Report(scenario, notes=notes), system, traffic)
+        alive = sum(1 for w in system.workers if w.proc and w.proc.poll() is None)
+        report.notes["workers_alive"] = alive
+    return report

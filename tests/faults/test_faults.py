@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,7 @@ from tests.faults.harness import (
     Traffic,
     finish,
     health_lines,
+    mid_stream,
     started,
     under_load,
 )
@@ -48,38 +50,30 @@ def test_twenty_kill_9_under_load(broker: Broker, tmp_path: Path) -> None:
 
 def test_the_broker_stops_and_restarts_mid_stream(broker: Broker, tmp_path: Path) -> None:
     system = started(System(broker.bootstrap, tmp_path, settings=TWO_WORKERS))
-    traffic = Traffic(orders=2000, seed=202, rate=200)
-    with under_load(system, traffic) as sent:
-        time.sleep(8)  # setup, settle, then orders flowing
+
+    def restart() -> dict[str, Any]:
         broker.stop()
         down = time.monotonic()
         time.sleep(10)
         broker.start()
-        outage = time.monotonic() - down
-        sent()
-        report = Report("broker restart", notes={"outage": f"{outage:.0f}s"})
-        finish(report, system, traffic)
-        alive = [w.name for w in system.workers if w.proc and w.proc.poll() is None]
-        report.notes["workers_alive"] = len(alive)
-    assert len(alive) == 2, "a worker died with the broker"
+        return {"outage": f"{time.monotonic() - down:.0f}s"}
+
+    report = mid_stream(system, Traffic(orders=2000, seed=202, rate=200), "broker restart", restart)
+    assert report.notes["workers_alive"] == 2, "a worker died with the broker"
     assert not report.lost and not report.duplicated, report.line()
 
 
 def test_one_of_three_brokers_killed_mid_stream(tmp_path: Path) -> None:
+    durable = {**TWO_WORKERS, "ORDERS_TOPIC_REPLICATION": "3", "ORDERS_MIN_INSYNC_REPLICAS": "2"}
     with Cluster(size=3, base_dir=tmp_path / "cluster") as cluster:
-        durable = {
-            **TWO_WORKERS,
-            "ORDERS_TOPIC_REPLICATION": "3",
-            "ORDERS_MIN_INSYNC_REPLICAS": "2",
-        }
         system = started(System(cluster.bootstrap, tmp_path, settings=durable))
-        traffic = Traffic(orders=2000, seed=303, rate=200)
-        with under_load(system, traffic) as sent:
-            time.sleep(8)
+
+        def kill_one() -> dict[str, Any]:
             cluster.kill(1)  # kill -9 of one node; it stays down
-            sent()
-            report = Report("1 of 3 brokers killed", notes={"nodes_up": 2})
-            finish(report, system, traffic)
+            return {"nodes_up": 2}
+
+        traffic = Traffic(orders=2000, seed=303, rate=200)
+        report = mid_stream(system, traffic, "1 of 3 brokers killed", kill_one)
     assert not report.lost and not report.duplicated, report.line()
 
 

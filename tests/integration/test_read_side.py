@@ -6,7 +6,7 @@ import time
 
 import httpx
 
-from tests.support.shop import outcome, place, register, restock
+from tests.support.shop import new_order, outcome, place, register, restock
 from tests.support.system import System, Worker, eventually
 
 
@@ -14,9 +14,8 @@ def test_long_poll_answers_as_soon_as_the_order_appears_or_moves(
     shop: tuple[System, Worker],
 ) -> None:
     _, w = shop
-    user, sku = register(w), restock(w, 10, 10.0)
     # read-your-writes: right after the POST, ?wait= answers with the order (not a 404)
-    order_id = place(w, user, [(sku, 1)]).json()["orderId"]
+    order_id = new_order(w)
     started = time.monotonic()
     first = w.get(f"/orders/{order_id}/status", params={"wait": 10})
     assert first.status_code == 200, first.text
@@ -38,8 +37,7 @@ def test_until_terminal_waits_for_the_outcome_not_the_next_step(
     shop: tuple[System, Worker],
 ) -> None:
     _, w = shop
-    user, sku = register(w), restock(w, 10, 10.0)
-    order_id = place(w, user, [(sku, 1)]).json()["orderId"]
+    order_id = new_order(w)
     resp = w.get(f"/orders/{order_id}/status", params={"wait": 10, "until": "terminal"})
     assert resp.status_code == 200 and resp.json()["status"] == "CONFIRMED", resp.text
 

@@ -64,3 +64,9 @@ def outcome(worker: Worker, order_id: str, timeout: float = 60) -> dict[str, Any
 
 def stock(worker: Worker, sku: str) -> dict[str, Any]:
     return worker.get(f"/inventory/{sku}").json()
+
+
+def new_order(worker: Worker) -> str:
+    """A new customer places one order of one unit of a newly stocked sku; its orderId."""
+    user, sku = register(worker), restock(worker, 10, 10.0)
+    return str(place(worker, user, [(sku, 1)]).json()["orderId"])

@@ -10,7 +10,7 @@ from aiokafka.errors import (
     NotLeaderForPartitionError,
 )
 
-from agents.intake import transient, until_done
+from agents.failures import transient, until_done
 from app.errors import CircuitOpen, DependencyUnavailable
 
 
@@ -34,10 +34,10 @@ def test_transient(exc: BaseException, again: bool) -> None:
 async def test_until_done_retries_what_may_pass_and_raises_what_never_will(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from agents import intake
+    from agents import failures
 
     fast = type("Fast", (), {"retry_base": 0.001, "retry_max_delay": 0.001})()
-    monkeypatch.setattr(intake, "settings", fast)
+    monkeypatch.setattr(failures, "settings", fast)
     calls: list[int] = []
 
     async def flaky() -> str:

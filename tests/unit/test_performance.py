@@ -11,7 +11,7 @@ import faust
 import pytest
 from faust.utils.terminal.spinners import SpinnerHandler
 
-from agents import intake
+from agents import failures, intake
 from app import observability, performance
 
 
@@ -85,7 +85,7 @@ async def test_what_escapes_handle_is_retried_so_the_batch_never_acks_it_unhandl
         return "applied"
 
     monkeypatch.setattr(intake, "handle", flaky_handle)
-    monkeypatch.setattr(intake, "settings", _FastRetries())
+    monkeypatch.setattr(failures, "settings", _FastRetries())
     events = [_Event(_Message(b"x", 0)), _Event(_Message(b"y", 1))]
     assert await intake._by_key(events, None, None) == ["applied", "applied"]  # type: ignore[arg-type]
     assert sorted(attempts) == [0, 0, 1]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import orjson
 import pytest
 
-from agents import intake, tracker
+from agents import failures, tracker
 from app.errors import DependencyUnavailable
 from app.faust_app import app
 from domain import simulation
@@ -24,7 +24,7 @@ def dead_letters(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     async def capture(*, key: bytes | None, value: bytes, headers: dict[str, bytes]) -> None:
         sent.append({"key": key, "headers": headers, **orjson.loads(value)})
 
-    monkeypatch.setattr(intake.orders_dlq_topic, "send", capture)
+    monkeypatch.setattr(failures.orders_dlq_topic, "send", capture)
     return sent
 
 
@@ -110,7 +110,7 @@ class _Fast:
 async def test_a_transient_failure_is_retried_then_applied(
     dead_letters: list[dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(intake, "settings", _Fast())
+    monkeypatch.setattr(failures, "settings", _Fast())
     real_put, calls = order_statuses.put, []
 
     def failing_twice(key: str, status: object) -> None:
@@ -131,7 +131,7 @@ async def test_a_transient_failure_is_retried_then_applied(
 async def test_a_failure_that_stays_is_dead_lettered_after_the_retries(
     dead_letters: list[dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(intake, "settings", _Fast())
+    monkeypatch.setattr(failures, "settings", _Fast())
     calls = []
 
     def always(key: str, status: object) -> None:
@@ -154,7 +154,7 @@ async def test_a_failure_that_stays_is_dead_lettered_after_the_retries(
 async def test_a_handler_that_hangs_is_a_timeout(
     dead_letters: list[dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(intake, "settings", _Fast(retry_max=1, handler_timeout=0.05))
+    monkeypatch.setattr(failures, "settings", _Fast(retry_max=1, handler_timeout=0.05))
 
     async def hangs(parsed: object) -> None:
         await asyncio.sleep(10)

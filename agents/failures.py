@@ -1,0 +1,144 @@
+"""What the agents' shell does when something fails: try a transient failure again with
+backoff, give up on what can never succeed, dead-letter what cannot be processed, and send so
+that the next commit waits for the broker (``DurableConsumer``)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import faust
+from aiokafka.errors import KafkaError, KafkaTimeoutError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from app.errors import CircuitOpen, DependencyUnavailable
+from app.faust_app import app, settings, track
+from app.observability import audit, counters
+from app.topics import orders_dlq_topic
+from domain.dlq import KEY_KEPT, DeadLetter, FailureReason, headers_of
+from domain.envelope import Invalid, Parsed
+from domain.intake import Received, audit_line, dead_letter
+from domain.types import now_utc
+
+log = logging.getLogger(__name__)
+HOST = socket.gethostname()
+Handler = Callable[[Parsed], Awaitable[None]]
+T = TypeVar("T")
+# Failures worth another try: a dependency (gateway, circuit), a timeout, the broker's client.
+TRANSIENT = (DependencyUnavailable, TimeoutError, ConnectionError, KafkaError)
+
+
+def transient(exc: BaseException) -> bool:
+    """A send or call that may succeed later (a broker down, a leader moving), not one that
+    never will (a record too large, a bad topic)."""
+    if isinstance(exc, KafkaError):
+        return bool(exc.retriable) or isinstance(exc, KafkaTimeoutError)
+    return isinstance(exc, (DependencyUnavailable, TimeoutError, ConnectionError))
+
+
+async def with_retries(handler: Handler, parsed: Parsed, where: str, tries: list[int]) -> None:
+    """One handler call, bounded by ``ORDERS_HANDLER_TIMEOUT``; a transient failure is tried again
+    after 1 s, 2 s, 4 s … (``ORDERS_RETRY_BASE``, ``…_MAX_DELAY``) up to ``ORDERS_RETRY_MAX``
+    times. Meanwhile the partition waits (its order is the point), at most for the backoff.
+    Handlers are idempotent (their effects carry the ids they applied), so a retry after a
+    half-done attempt repeats nothing. ``tries[0]`` counts the attempts made."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        counters.incr("retries")
+        failure = state.outcome.exception() if state.outcome else None
+        log.warning("%s: try %d failed (%r), again in %.1f s", where, state.attempt_number,
+                    failure, state.upcoming_sleep)  # fmt: skip
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(settings.retry_max + 1),
+        wait=wait_exponential(multiplier=settings.retry_base, max=settings.retry_max_delay),
+        retry=retry_if_exception_type(TRANSIENT) & retry_if_not_exception_type(CircuitOpen),
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            tries[0] += 1
+            async with asyncio.timeout(settings.handler_timeout):
+                await handler(parsed)
+
+
+async def until_done(
+    what: str,
+    step: Callable[[], Awaitable[T]],
+    *,
+    retry: Callable[[BaseException], bool] = transient,
+) -> T:
+    """Retry ``step`` with backoff while it fails in a way that may pass (a broker down); raise
+    what never will. Faust acks a record whose agent raised, so a step that must happen is not
+    given up for a failure that may pass."""
+    retrying = AsyncRetrying(
+        wait=wait_exponential(multiplier=settings.retry_base, max=settings.retry_max_delay),
+        retry=retry_if_exception(retry),
+        reraise=True,
+        before_sleep=lambda state: log.error(
+            "%s failed, retrying: %r", what, state.outcome.exception() if state.outcome else None
+        ),
+    )
+    async for attempt in retrying:
+        with attempt:
+            return await step()
+    raise AssertionError("unreachable: tenacity retries until it returns or re-raises")
+
+
+async def dead_letter_it(
+    rec: Received,
+    reason: FailureReason,
+    error: str,
+    result: Parsed | Invalid,
+    retries: int = 0,
+    agent: str | None = None,
+) -> None:
+    """Keep what cannot be processed: one audit line, one DLQ record keyed by the original key,
+    with headers saying why (``dlq-reason`` …), so it can be filtered without parsing it.
+    ``agent``: the handler that failed (processing, timeout), so replay knows whose effect is
+    missing."""
+    counters.incr("received")
+    counters.incr("invalid")
+    counters.incr(f"dlq.{reason}")
+    audit(audit_line(rec, result, now_utc(), deadLettered=reason))
+    record = dead_letter(
+        rec, reason, error, group=app.conf.id, host=HOST, retries=retries, now=now_utc(),
+        agent=agent,
+    )  # fmt: skip
+    where = f"dead-letter {rec.topic}/{rec.partition}@{rec.offset}"
+    try:
+        await until_done(where, lambda: _send_letter(record, rec.key))
+    except Exception:  # the broker refuses this record for good: keep a smaller one
+        log.exception("%s refused; sending it without its payload", where)
+        small = record.model_copy(update={"originalPayload": record.originalPayload[:1024],
+                                          "truncatedFrom": len(rec.value or b"")})  # fmt: skip
+        try:
+            await until_done(where, lambda: _send_letter(small, rec.key))
+        except Exception:  # it stays in the audit trail, with its payload
+            counters.incr("dlq.failed")
+            log.exception("%s refused again: only the audit trail keeps it", where)
+
+
+async def _send_letter(record: DeadLetter, key: bytes | None) -> None:
+    if key is not None and len(key) > KEY_KEPT:  # a key that large is itself the problem
+        key = hashlib.sha256(key).hexdigest().encode()
+    value = record.model_dump_json().encode()
+    track(await orders_dlq_topic.send(key=key, value=value, headers=headers_of(record)))
+
+
+async def send_tracked(topic: faust.TopicT, **message: Any) -> None:
+    """Send, and have the next commit wait until the broker has the record (DurableConsumer)."""
+    track(await topic.send(**message))
