@@ -9,9 +9,8 @@ import hashlib
 import logging
 import socket
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import faust
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from tenacity import (
     AsyncRetrying,
@@ -24,7 +23,7 @@ from tenacity import (
 )
 
 from app.errors import CircuitOpen, DependencyUnavailable
-from app.faust_app import app, settings, track
+from app.faust_app import app, settings
 from app.observability import audit, counters
 from app.topics import orders_dlq_topic
 from domain.dlq import KEY_KEPT, DeadLetter, FailureReason, headers_of
@@ -136,9 +135,4 @@ async def _send_letter(record: DeadLetter, key: bytes | None) -> None:
     if key is not None and len(key) > KEY_KEPT:  # a key that large is itself the problem
         key = hashlib.sha256(key).hexdigest().encode()
     value = record.model_dump_json().encode()
-    track(await orders_dlq_topic.send(key=key, value=value, headers=headers_of(record)))
-
-
-async def send_tracked(topic: faust.TopicT, **message: Any) -> None:
-    """Send, and have the next commit wait until the broker has the record (DurableConsumer)."""
-    track(await topic.send(**message))
+    await orders_dlq_topic.send(key=key, value=value, headers=headers_of(record))

@@ -17,7 +17,6 @@ from agents.failures import (
     TRANSIENT,
     Handler,
     dead_letter_it,
-    send_tracked,
     until_done,
     with_retries,
 )
@@ -194,8 +193,7 @@ async def misplaced(
         headers = {**tracing.current_headers(), "repartitioned-from": origin}
         await until_done(
             f"forward {rec.topic}/{rec.partition}@{rec.offset}",
-            lambda: send_tracked(topic, key=want, value=rec.value, partition=target,
-                                  headers=headers),
+            lambda: topic.send(key=want, value=rec.value, partition=target, headers=headers),
         )  # fmt: skip
     return True
 
@@ -221,6 +219,6 @@ async def send_envelope(env: Envelope) -> None:
     body_type = envelope.MESSAGE_TYPES[env.eventType]
     key = str(env.data[body_type.key_field])
     with tracing.producing(body_type.stream, env.eventType, env.eventId) as headers:
-        await send_tracked(
-            BY_NAME[body_type.stream], key=key.encode(), value=envelope.dumps(env), headers=headers
+        await BY_NAME[body_type.stream].send(
+            key=key.encode(), value=envelope.dumps(env), headers=headers
         )

@@ -37,6 +37,7 @@ def totals(snapshots: list[Snapshot]) -> dict[str, Any]:
         "dlqSent": sum(s["dlq"]["total"] for s in up),
         "dlqSize": max(sizes) if sizes else None,  # every worker sees the same topic
         "lag": sum(s["lagTotal"] for s in up),
+        "stalled": [f"{s['worker']} {p}" for s in up for p in s.get("stalled", [])],
     }
 
 

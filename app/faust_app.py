@@ -3,49 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, ConsumerT, TransportT
 
-from app import metrics, performance, tracing
+from app import local_state, metrics, performance, tracing
 from app.inflight import in_flight
 from app.observability import ErrorsToHealthLog, health
+from app.sends import failed_sends, track, unacked_sends
 from app.settings import get_settings
 from app.web_errors import json_errors
 
 settings = get_settings()
 tracing.configure(settings.trace_exporter)
 log = logging.getLogger(__name__)
-# Sends (changelog writes, events, DLQ records) not yet acknowledged by the broker, and those
-# that failed for good (see DurableConsumer).
-unacked_sends: set[asyncio.Future[Any]] = set()
-failed_sends: list[str] = []
-
-
-def _settled(fut: asyncio.Future[Any]) -> None:
-    unacked_sends.discard(fut)
-    if not fut.cancelled() and fut.exception() is not None:
-        failed_sends.append(repr(fut.exception()))
-
-
-def track(fut: Any) -> Any:
-    """Keep a send's future until the broker has acknowledged it (or refused it for good)."""
-    if isinstance(fut, asyncio.Future):
-        unacked_sends.add(fut)
-        fut.add_done_callback(_settled)
-    return fut
-
-
-class TrackedTable(faust.Table):  # type: ignore[misc]
-    """Faust's table, keeping each changelog write's future until the broker has it."""
-
-    def send_changelog(self, *args: Any, **kwargs: Any) -> Any:
-        return track(super().send_changelog(*args, **kwargs))
 
 
 class DurableConsumer(faust_kafka.Consumer):
@@ -94,10 +72,23 @@ class IdempotentProducer(faust_kafka.Producer):
     """Faust's producer, idempotent: a send the client retries (a lost ack, a broker failover) is
     written once. Faust turns ``enable_idempotence`` on only inside its exactly_once transactions
     (open bugs: faust-streaming #517, #323), so every producer of the worker gets it here, the
-    changelog writes included."""
+    changelog writes included.
+
+    Every record it is given is tracked until the broker has it (``DurableConsumer`` waits for
+    them before a commit): table changelogs (``send_soon``, buffered), our sends, and Faust's own
+    — the ``group_by`` repartition forward was not tracked when tracking was per call site, and
+    a commit passed a forward still in the client's buffer: a kill -9 lost a confirmation from a
+    user's totals (issue 17)."""
 
     def _settings_extra(self) -> Mapping[str, Any]:
         return {**super()._settings_extra(), "acks": "all", "enable_idempotence": True}
+
+    async def send(self, *args: Any, **kwargs: Any) -> Any:
+        return track(await super().send(*args, **kwargs))
+
+    def send_soon(self, fut: Any) -> None:
+        track(fut)
+        super().send_soon(fut)
 
 
 class IdempotentTransport(faust_kafka.Transport):
@@ -111,6 +102,15 @@ class OrdersApp(faust.App):
 
     def _new_producer_transport(self) -> TransportT:
         return IdempotentTransport(self.conf.broker_producer, self)
+
+    async def on_first_start(self) -> None:
+        """The worker's first start: its local table stores are kept only if its last stop left
+        nothing unsent (``app.local_state``); this runs before any store is opened."""
+        tabledir = Path(self.conf.tabledir)
+        if local_state.trust_or_wipe(tabledir, local_state.marker(self.conf.datadir)):
+            health("tables_wiped", reason="the last stop was not clean", tabledir=str(tabledir))
+        atexit.register(local_state.mark_clean, local_state.marker(self.conf.datadir))
+        await super().on_first_start()
 
     async def _consumer_wait_empty(self, consumer: ConsumerT, logger: Any) -> None:
         """Faust calls this on SIGTERM (and after a revoke, by then drained: see
@@ -160,7 +160,6 @@ app = OrdersApp(
     # BROKER_SESSION_TIMEOUT …) and flags (-b, --web-port, --datadir) override them.
     broker=settings.broker_url,
     store="rocksdb://",
-    Table=TrackedTable,
     # Keys and values are bytes on the wire: keys are plain UTF-8 ids (so table_route hashes the
     # same bytes as every producer), values are our JSON envelopes, parsed in domain/.
     key_serializer="raw",

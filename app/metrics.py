@@ -126,6 +126,14 @@ class LiveCollector(Collector):
         for row in live["lag"]:
             lag.add_metric([row["topic"], str(row["partition"])], row["lag"])
         yield lag
+        stalled = GaugeMetricFamily(
+            "orders_partition_stalled_seconds",
+            "Seconds an owned input partition has had records waiting and no committed progress",
+            labels=["topic", "partition"],
+        )
+        for row in live["stalled"]:
+            stalled.add_metric([row["topic"], str(row["partition"])], row["seconds"])
+        yield stalled
         audit = CounterMetricFamily(
             "orders_audit_lines", "Audit trail lines, by result", labels=["result"]
         )

@@ -53,6 +53,9 @@ def render_totals(total: dict[str, Any]) -> RenderableType:
         f"[b]records[/b] {total['records']}",
         f"[b]DLQ[/b] {total['dlqSent']} sent · {_or_unknown(total['dlqSize'])} in topic",
         f"[b]lag[/b] {total['lag']}",
+        f"[b]stalled[/b] [red]{', '.join(total['stalled'])}[/red]"
+        if total["stalled"]
+        else "[b]stalled[/b] none",
         f"[b]workers[/b] {total['workers'] - len(total['down'])}/{total['workers']}",
     )
     orders = " · ".join(f"{k} {v}" for k, v in sorted(total["orders"].items()))

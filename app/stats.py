@@ -13,7 +13,7 @@ import time
 from collections import deque
 from typing import Any
 
-from app import gateway, metrics, observability
+from app import gateway, metrics, observability, watchdog
 from app.dlq_size import dlq_size
 from app.faust_app import app, settings
 
@@ -67,6 +67,15 @@ def lag() -> list[dict[str, Any]]:
     return rows
 
 
+def stalled() -> list[dict[str, Any]]:
+    """Per owned input partition: seconds with records waiting and no committed progress."""
+    return [
+        {"topic": tp.topic, "partition": tp.partition, "seconds": round(seconds, 1),
+         "stalled": f"{tp.topic}/{tp.partition}" in watchdog.stalled_partitions()}
+        for tp, seconds in sorted(watchdog.stall_seconds().items())
+    ]  # fmt: skip
+
+
 def ownership() -> dict[str, dict[str, list[int]]]:
     """Which partitions this worker owns (active) and keeps warm copies of (standby)."""
     out: dict[str, dict[str, list[int]]] = {"active": {}, "standby": {}}
@@ -90,6 +99,7 @@ def live() -> dict[str, Any]:
         "dlqSize": dlq_size.value,
         "circuits": dict(gateway.circuit_states),
         "lag": lag(),
+        "stalled": stalled(),
         "audit": {"written": written, "failed": failed},
     }
 
@@ -167,6 +177,7 @@ async def snapshot() -> dict[str, Any]:
         "circuits": current["circuits"],
         "lag": lag_rows,
         "lagTotal": sum(r["lag"] for r in lag_rows),
+        "stalled": watchdog.stalled_partitions(),
         "partitions": ownership(),
         "rebalancing": bool(app.rebalancing),
         "audit": current["audit"],

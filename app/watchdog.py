@@ -1,14 +1,12 @@
-"""A partition a worker owns but no longer reads: found, and the worker steps out of the group.
+"""Liveness from what the agents finish: an owned input partition whose *committed* offset has not
+moved for ``ORDERS_STALL_TIMEOUT`` while records wait past it is stalled. ``/health`` then answers
+503 naming it, a health line says so (with what Faust holds for it), the gauge
+``orders_partition_stalled_seconds`` shows it, and after one more check the worker stops, so the
+group gives its partitions to the others and a supervisor starts it again from its disk.
 
-Under rapid rebalances (the fault harness: 20 ``kill -9`` in 80 s) Faust once left a worker that
-owned ``orders.commands`` partition 2 never fetching it: the group was stable, the worker healthy
-and idle, 1,939 commands waited, and nothing would ever have moved them (a restart of that worker
-did). The cause is inside Faust's fetcher bookkeeping (faust-streaming #629 reports the same
-symptom); rather than patch it blind, every ``ORDERS_STALL_CHECK`` seconds each owned input
-partition's read position is compared with its end: one that has records waiting and has not
-moved for ``ORDERS_STALL_TIMEOUT`` seconds, outside a rebalance, stops the worker with an error
-(a health line says which). Its partitions then go to the other workers at once, and a
-supervisor (compose's ``restart``) starts it again from its state on disk.
+It measures the committed offset, not the fetch position: a record the fetcher took but no agent
+finished (dropped between the fetcher and an agent, or held by an agent that never returns) moves
+the fetch position and nothing else, and looked "read" to the position-based check this replaces.
 """
 
 from __future__ import annotations
@@ -16,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass, field
+from typing import Any
 
 from faust.types import TP
 
@@ -23,47 +23,116 @@ from app.faust_app import app, settings
 from app.observability import health
 
 log = logging.getLogger(__name__)
-_seen: dict[TP, tuple[int, float]] = {}  # tp -> (position, since when it has not moved)
 
 
-def stalled(tp: TP, position: int, end: int, now: float) -> float:
-    """Seconds ``tp`` has had records waiting at the same position (0 when it moves or is done)."""
-    if position >= end:
-        _seen.pop(tp, None)
-        return 0.0
-    before = _seen.get(tp)
-    if before is None or before[0] != position:
-        _seen[tp] = (position, now)
-        return 0.0
-    return now - before[1]
+@dataclass
+class Progress:
+    """Per owned input partition: the committed offset seen last, and since when it is that."""
+
+    seen: dict[TP, tuple[int, float]] = field(default_factory=dict)
+    stalled: dict[TP, dict[str, Any]] = field(default_factory=dict)  # tp -> what /health says
+
+    def observe(self, tp: TP, committed: int, end: int, now: float) -> float:
+        """Seconds ``tp`` has had records waiting past the same committed offset (0: moving or
+        caught up)."""
+        if committed >= end:
+            self.seen.pop(tp, None)
+            return 0.0
+        before = self.seen.get(tp)
+        if before is None or before[0] != committed:
+            self.seen[tp] = (committed, now)
+            return 0.0
+        return now - before[1]
+
+    def reset(self) -> None:
+        self.seen.clear()
+        self.stalled.clear()
 
 
-@app.timer(settings.stall_check)
-async def watch_partitions() -> None:
+progress = Progress()
+
+
+def stalled_partitions() -> list[str]:
+    """``topic/partition`` of every stalled partition (``/health`` names them)."""
+    return sorted(f"{tp.topic}/{tp.partition}" for tp in progress.stalled)
+
+
+def stall_seconds() -> dict[TP, float]:
+    """Seconds each owned input partition has not moved with records waiting (the gauge)."""
+    now = time.monotonic()
+    return {tp: now - since for tp, (_, since) in progress.seen.items()}
+
+
+def owned_inputs() -> list[TP]:
+    changelogs = app.tables.changelog_topics
+    return [tp for tp in app.assignor.assigned_actives() if tp.topic not in changelogs]
+
+
+def committed_offsets(tps: list[TP]) -> dict[TP, int | None]:
+    """What this worker committed (or found committed at its assignment) per partition."""
+    known = app.consumer._committed_offset  # Faust's own record, updated on every commit
+    return {tp: known.get(tp) for tp in tps}
+
+
+def held(tp: TP) -> dict[str, Any]:
+    """What Faust holds for ``tp``: read offset, fetch state, and each agent queue reading it."""
+    consumer = app.consumer
+    queues = {
+        getattr(chan, "label", repr(chan)): chan.queue.qsize()
+        for chan in app.topics._tp_index.get(tp, ())
+        if hasattr(chan, "queue")
+    }
+    return {
+        "readOffset": consumer._read_offset.get(tp),
+        "active": tp in (consumer._active_partitions or ()),
+        "paused": tp in consumer._paused_partitions,
+        "buffered": tp in consumer._buffered_partitions,
+        "acked": len(consumer._acked.get(tp, ())),
+        "queues": queues,
+        "flowActive": consumer.flow_active,
+        "generation": app.consumer_generation_id,
+    }
+
+
+async def check() -> None:
+    """One check of every owned input partition; stalls are recorded, then acted on."""
     if app.rebalancing or not app.tables.recovery.completed.is_set():
-        _seen.clear()
+        progress.reset()  # a rebalance restarts every clock
+        return
+    owned = owned_inputs()
+    if not owned:
+        progress.reset()
         return
     consumer = app.consumer
-    changelogs = app.tables.changelog_topics
-    owned = [tp for tp in app.assignor.assigned_actives() if tp.topic not in changelogs]
-    if not owned:
-        return
     try:
         ends = await asyncio.wait_for(consumer.highwaters(*owned), 10)
-        positions = {tp: await asyncio.wait_for(consumer.position(tp), 5) for tp in owned}
+        begins = await asyncio.wait_for(consumer.earliest_offsets(*owned), 10)
     except Exception as exc:  # the broker unreachable: not this check's business
         log.info("partition watchdog skipped: %r", exc)
         return
     now = time.monotonic()
-    for tp in owned:
-        position, end = positions.get(tp), ends.get(tp)
-        if position is None or end is None:
+    for tp, committed in committed_offsets(owned).items():
+        end = ends.get(tp)
+        if end is None:
             continue
-        idle = stalled(tp, position, end, now)
-        if idle >= settings.stall_timeout:
-            detail = f"{tp.topic}/{tp.partition} at {position} of {end}, not read for {idle:.0f} s"
-            health("stalled", partition=f"{tp.topic}/{tp.partition}", position=position,
-                   end=end, seconds=round(idle))  # fmt: skip
-            log.error("stopping the worker: %s", detail)
-            await app.crash(RuntimeError(f"partition stalled: {detail}"))
-            return
+        start = committed if committed is not None else begins.get(tp, 0) or 0
+        idle = progress.observe(tp, start, end, now)
+        if idle >= settings.stall_timeout and tp not in progress.stalled:
+            detail = {"committed": committed, "end": end, "seconds": round(idle), **held(tp)}
+            progress.stalled[tp] = detail
+            health("stalled", partition=f"{tp.topic}/{tp.partition}", **detail)
+            log.error("partition %s/%s stalled: %s", tp.topic, tp.partition, detail)
+        elif idle < settings.stall_timeout:
+            progress.stalled.pop(tp, None)
+
+
+@app.timer(settings.stall_check)
+async def watch_partitions() -> None:
+    """A stall found at the previous check (so ``/health`` said 503 meanwhile) stops the worker."""
+    if progress.stalled:
+        names = ", ".join(stalled_partitions())
+        health("leaving", reason="stalled", partitions=stalled_partitions())
+        log.error("stopping the worker: partitions stalled: %s", names)
+        await app.crash(RuntimeError(f"partitions stalled: {names}"))
+        return
+    await check()

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from app.catalog import caught_up as catalog_caught_up
 from app.faust_app import app, settings
+from app.watchdog import stalled_partitions
 
 
 async def _broker_reachable() -> str | None:
@@ -32,6 +33,8 @@ def _group_state() -> tuple[list[str], str | None]:
         return assigned, "recovering tables from changelogs"
     if not catalog_caught_up.is_set():
         return assigned, "loading the catalog"
+    if stalled := stalled_partitions():
+        return assigned, f"stalled: {', '.join(stalled)} (no committed progress, records waiting)"
     return assigned, None
 
 
@@ -48,6 +51,7 @@ class HealthView(faust.web.View):
             "worker": str(app.conf.canonical_url),
             "problems": problems,
             "assignedPartitions": assigned,
+            "stalledPartitions": stalled_partitions(),
         }
         headers = {"Retry-After": str(settings.retry_after)} if problems else None
         return web.json_response(body, status=503 if problems else 200, headers=headers)

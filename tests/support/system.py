@@ -50,6 +50,7 @@ class System:
     prefix: str = field(default_factory=lambda: f"t{uuid.uuid4().hex[:8]}.")
     workers: list[Worker] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)  # ORDERS_… for every process
+    cpus: str | None = None  # "0": every worker pinned to that core (taskset), to slow them down
 
     @property
     def env(self) -> dict[str, str]:
@@ -116,7 +117,9 @@ class Worker:
 
     def start(self) -> None:
         self.datadir.mkdir(parents=True, exist_ok=True)
+        pinned = ["taskset", "-c", self.system.cpus] if self.system.cpus else []
         cmd = [
+            *pinned,
             sys.executable,
             "-m",
             "faust",

@@ -56,16 +56,3 @@ async def test_until_done_retries_what_may_pass_and_raises_what_never_will(
     with pytest.raises(MessageSizeTooLargeError):
         await until_done("send", too_large)
     assert len(calls) == 1
-
-
-def test_the_watchdog_counts_how_long_a_partition_with_records_waiting_has_not_moved() -> None:
-    from faust.types import TP
-
-    from app.watchdog import stalled
-
-    tp = TP("t.orders.commands", 2)
-    assert stalled(tp, 0, 1939, now=100.0) == 0.0  # first look
-    assert stalled(tp, 0, 1939, now=160.0) == 60.0  # records waiting, no progress
-    assert stalled(tp, 5, 1939, now=170.0) == 0.0  # it moved
-    assert stalled(tp, 5, 1939, now=200.0) == 30.0
-    assert stalled(tp, 1939, 1939, now=400.0) == 0.0  # caught up: nothing waits

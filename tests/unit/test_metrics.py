@@ -61,6 +61,7 @@ LIVE = {
     "dlqSize": 5,
     "circuits": {"gateway-XTS": "opened"},
     "lag": [{"topic": "orders.events", "partition": 2, "lag": 7}],
+    "stalled": [{"topic": "orders.commands", "partition": 1, "seconds": 61.5, "stalled": True}],
     "audit": {"written": 9, "failed": 1},
 }
 
@@ -82,6 +83,11 @@ def test_scrape_time_metrics_are_prometheus_text() -> None:
                                                      ("state", "closed")))] == 0  # fmt: skip
     assert samples[("orders_consumer_lag", (("partition", "2"), ("topic", "orders.events")))] == 7
     assert samples[("orders_audit_lines_total", (("result", "written"),))] == 9
+    stalled = (
+        "orders_partition_stalled_seconds",
+        (("partition", "1"), ("topic", "orders.commands")),
+    )
+    assert samples[stalled] == 61.5
 
 
 def snap(worker: str, received: int, rate: float, **extra: Any) -> dict[str, Any]:
@@ -98,7 +104,11 @@ def snap(worker: str, received: int, rate: float, **extra: Any) -> dict[str, Any
     }  # fmt: skip
 
 
-SNAPS = [snap("w1", 10, 10.0), snap("w2", 21, 30.0), {"worker": "w3", "error": "unreachable"}]
+SNAPS = [
+    snap("w1", 10, 10.0),
+    snap("w2", 21, 30.0, stalled=["orders.commands/1"]),
+    {"worker": "w3", "error": "unreachable"},
+]
 
 
 def test_workers_are_summed_and_a_silent_one_is_named() -> None:
@@ -109,6 +119,7 @@ def test_workers_are_summed_and_a_silent_one_is_named() -> None:
     assert total["successRate"] == 0.875  # weighted by each worker's messages/s
     assert total["records"] == 31 and total["dlqSent"] == 2 and total["dlqSize"] == 4
     assert total["down"] == ["w3"] and total["workers"] == 3
+    assert total["stalled"] == ["w2 orders.commands/1"]
     assert dashboard.owners(SNAPS, "orders.events") == {0: "w1", 1: "w2", 2: "w1"}
     assert [r["worker"] for r in dashboard.health_tail(SNAPS)] == ["w1", "w2"]
 
@@ -121,7 +132,8 @@ def test_the_monitor_screen_shows_the_numbers() -> None:
     console.print(monitor.render_health(SNAPS))
     text = console.export_text()
     for shown in ("messages/s 40.0", "records 31", "confirmed 6", "87.5 %", "unreachable",
-                  "EUR closed", "orders.events", "health log"):  # fmt: skip
+                  "EUR closed", "orders.events", "health log",
+                  "stalled w2 orders.commands/1"):  # fmt: skip
         assert shown in text, shown
 
 
