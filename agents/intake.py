@@ -21,6 +21,7 @@ from agents.failures import (
     with_retries,
 )
 from app import tracing
+from app.faust_app import settings
 from app.inflight import in_flight
 from app.observability import audit, counters
 from app.partitioning import expected_partition
@@ -33,6 +34,9 @@ from domain.messages import Message
 from domain.types import now_utc
 
 log = logging.getLogger(__name__)
+
+
+HELD = settings.held_partitions()
 
 
 def received(event: faust.EventT) -> Received:
@@ -53,6 +57,8 @@ async def handle(
     ``keyed=False`` for a regrouped stream, whose records are placed by their new key."""
     rec = received(event)
     name = logical_name(topic)
+    if HELD and (name, rec.partition) in HELD:  # a drill: an agent stuck on this partition
+        await asyncio.Event().wait()
     result = parse(rec.value, name)
     event_type = None if isinstance(result, Invalid) else result.envelope.eventType
     # a consumer span, child of the one that sent the record (its headers), around all of it

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     stall_timeout: float = Field(
         120.0, gt=0, description="seconds an owned partition with records waiting may not move"
     )
+    fault_hold: str = Field(
+        "",
+        description="drill: topic/partition,… whose records this worker takes and never finishes",
+    )
     breaker_threshold: int = Field(5, ge=1, description="failures in a row that open a circuit")
     breaker_reset: float = Field(30.0, gt=0, description="seconds a circuit stays open")
     revenue_hours: int = Field(48, ge=1, le=24 * 31, description="hours of revenue windows kept")
@@ -92,6 +96,11 @@ class Settings(BaseSettings):
                 f"= {self.longest_handling():g} s"
             )
         return self
+
+    def held_partitions(self) -> frozenset[tuple[str, int]]:
+        """``ORDERS_FAULT_HOLD`` as (logical topic, partition) pairs."""
+        pairs = (item.strip().rsplit("/", 1) for item in self.fault_hold.split(",") if item.strip())
+        return frozenset((topic, int(partition)) for topic, partition in pairs)
 
     def durability(self) -> dict[str, str]:
         """Topic configs for every topic the app owns, Faust's changelogs included."""

@@ -74,15 +74,33 @@ def committed_offsets(tps: list[TP]) -> dict[TP, int | None]:
     return {tp: known.get(tp) for tp in tps}
 
 
+def _readers() -> dict[int, str]:
+    """id(channel) -> the agent whose running actor reads it."""
+    out: dict[int, str] = {}
+    for agent in app.agents.values():
+        for aref in getattr(agent, "_actors", ()):
+            stream = getattr(aref, "stream", None)
+            if stream is not None:
+                running = aref.actor_task is not None and not aref.actor_task.done()
+                out[id(stream.channel)] = agent.name if running else f"{agent.name} (ended)"
+    return out
+
+
 def held(tp: TP) -> dict[str, Any]:
-    """What Faust holds for ``tp``: read offset, fetch state, and each agent queue reading it."""
+    """What Faust holds for ``tp``: read offset, fetch state, each queue it is delivered to and
+    which running agent (if any) reads that queue."""
     consumer = app.consumer
-    queues = {
-        getattr(chan, "label", repr(chan)): chan.queue.qsize()
-        for chan in app.topics._tp_index.get(tp, ())
+    readers = _readers()
+    channels = app.topics._tp_index.get(tp, set())
+    handler = app.topics._tp_to_callback.get(tp)
+    delivered_to = getattr(handler, "channels", None)
+    queues = [
+        {"reader": readers.get(id(chan), "none"), "queued": chan.queue.qsize()}
+        for chan in (delivered_to if delivered_to is not None else channels)
         if hasattr(chan, "queue")
-    }
+    ]
     return {
+        "handlerUpToDate": delivered_to is channels,
         "readOffset": consumer._read_offset.get(tp),
         "active": tp in (consumer._active_partitions or ()),
         "paused": tp in consumer._paused_partitions,
