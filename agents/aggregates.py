@@ -6,8 +6,9 @@ from __future__ import annotations
 import orjson
 from faust.streams import current_event
 
-from agents.intake import consume, send_envelope
-from app.faust_app import app, settings
+from app.application import app
+from app.runtime.intake import consume, send_envelope
+from app.settings import settings
 from app.topics import orders_events_topic
 from domain import aggregates, envelope
 from domain.envelope import Parsed

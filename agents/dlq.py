@@ -14,10 +14,10 @@ import logging
 from faust.types import EventT
 from pydantic import TypeAdapter, ValidationError
 
-from agents.failures import until_done
-from app.faust_app import app
-from app.inflight import in_flight
+from app.application import app
 from app.observability import audit, counters
+from app.runtime.failures import until_done
+from app.runtime.inflight import in_flight
 from app.topics import dlq_index_topic, orders_dlq_topic
 from domain import dlq
 from domain.dlq import DeadLetter, Entry, Filed, RedriveRequested

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import faust
 
-from agents.intake import consume, emit
-from app.faust_app import app
+from app.application import app
+from app.runtime.intake import consume, emit
 from app.topics import inventory_commands_topic
 from domain import inventory
 from domain.envelope import Parsed

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from agents.intake import consume, emit, outgoing, send_envelope
+from app.application import app
 from app.catalog import catalog
 from app.catalog import caught_up as catalog_caught_up
-from app.faust_app import app
+from app.runtime.intake import consume, emit, outgoing, send_envelope
 from app.topics import orders_commands_topic
 from domain.envelope import Parsed
 from domain.messages import (

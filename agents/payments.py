@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from agents.intake import consume, emit
 from app import gateway
-from app.faust_app import app, settings
+from app.application import app
+from app.runtime.intake import consume, emit
+from app.settings import settings
 from app.topics import payments_commands_topic
 from domain.envelope import Parsed
 from domain.messages import (

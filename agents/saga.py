@@ -7,10 +7,11 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from agents.intake import consume, outgoing, send_envelope
 from app import metrics
-from app.faust_app import app, settings
-from app.partitioning import partition_for
+from app.application import app
+from app.runtime.intake import consume, outgoing, send_envelope
+from app.runtime.partitioning import partition_for
+from app.settings import settings
 from app.topics import orders_events_topic
 from domain import envelope
 from domain.envelope import Parsed

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agents.intake import consume
 from app import metrics
-from app.faust_app import app
+from app.application import app
+from app.runtime.intake import consume
 from app.topics import orders_events_topic
 from domain.envelope import Parsed
 from domain.messages import OrderMessage

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agents.intake import consume
-from app.faust_app import app
+from app.application import app
+from app.runtime.intake import consume
 from app.topics import users_events_topic
 from domain import users
 from domain.envelope import Parsed

@@ -12,7 +12,7 @@ from app.settings import get_settings
 if not os.environ.get("FAUST_LOOP"):
     mode.loop.use(get_settings().event_loop)
 
-from app import lifecycle, watchdog  # noqa: F401  (register the health log and the watchdog)
-from app.faust_app import app
+from app.application import app
+from app.runtime import lifecycle, watchdog  # noqa: F401  (register the health log and the watchdog)
 
 __all__ = ["app"]

@@ -13,7 +13,8 @@ import logging
 import mode
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from app.faust_app import app, settings
+from app.application import app
+from app.settings import settings
 from app.topics import inventory_catalog_topic
 from domain.envelope import Parsed, parse
 from domain.messages import CatalogItem, RestockItem

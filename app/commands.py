@@ -9,7 +9,8 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faust.cli import AppCommand, option
 
-from app.faust_app import app, settings
+from app.application import app
+from app.settings import settings
 from app.topics import SPECS, TopicSpec
 from domain.schemas import json_schemas
 

@@ -9,7 +9,8 @@ import mode
 from aiokafka import AIOKafkaConsumer
 from faust.types import TP
 
-from app.faust_app import app, settings
+from app.application import app
+from app.settings import settings
 from app.topics import orders_dlq_topic
 
 

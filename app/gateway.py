@@ -5,7 +5,7 @@ Rules of the gateway (deterministic, documented in the README):
   seeded share ``ORDERS_PAYMENT_OUTAGE_RATE`` of calls: the gateway is unavailable (an exception);
 - otherwise ``domain.payments.decide``: tier limits, then seeded random declines, else approved.
 Failures in a row open the circuit of that currency's acquirer; while it is open calls fail at once
-with ``CircuitOpen``. The agents' shell (``agents.intake``) retries ``GatewayUnavailable`` with
+with ``CircuitOpen``. The agents' shell (``app.runtime.intake``) retries ``GatewayUnavailable`` with
 exponential backoff, then dead-letters the command; ``CircuitOpen`` is dead-lettered at once.
 """
 
@@ -19,8 +19,8 @@ from typing import Any
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.domain.model import OpenedState
 
-from app.errors import CircuitOpen, DependencyUnavailable
-from app.faust_app import settings
+from app.runtime.errors import CircuitOpen, DependencyUnavailable
+from app.settings import settings
 from domain.messages import AuthorizePayment
 from domain.payments import OUTAGE_CURRENCY, Approved, Declined, decide
 

@@ -18,7 +18,7 @@ from textual.app import App, ComposeResult
 from textual.widgets import Footer, Header, Static
 
 from app import dashboard
-from app.faust_app import app
+from app.application import app
 
 DEFAULT_URLS = ("http://127.0.0.1:6066", "http://127.0.0.1:6067")  # make demo's two workers
 

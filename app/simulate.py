@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from faust.cli import AppCommand, option
 from tqdm import tqdm
 
-from app.faust_app import app
+from app.application import app
 from app.topics import BY_NAME
 from domain import envelope, scenario, simulation
 from domain.messages import Message

@@ -13,9 +13,11 @@ import time
 from collections import deque
 from typing import Any
 
-from app import gateway, metrics, observability, watchdog
+from app import gateway, metrics, observability
+from app.application import app
 from app.dlq_size import dlq_size
-from app.faust_app import app, settings
+from app.runtime import watchdog
+from app.settings import settings
 
 STARTED = time.time()
 HOST = socket.gethostname()

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import faust
 
-from app.faust_app import app, settings
+from app.application import app
+from app.settings import settings
 
 
 @dataclass(frozen=True)

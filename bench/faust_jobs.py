@@ -21,7 +21,7 @@ VARIANT = os.environ.get("BENCH_VARIANT", "defaults")
 
 tuning: dict[str, Any] = {}
 if VARIANT == "ours":
-    from app.performance import PRODUCER, restore_log_level
+    from app.runtime.performance import PRODUCER, restore_log_level
 
     tuning = PRODUCER
 

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 import orjson
 from faust.types import EventT
 
-from app.faust_app import app, settings
+from app.application import app
+from app.settings import settings
 from domain.aggregates import UserAggregate
 from tables.store import JsonTable
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from app.faust_app import settings
+from app.settings import settings
 from app.waiters import Waiters
 from domain.envelope import Envelope
 from domain.orders import OrderStatus

@@ -7,7 +7,8 @@ from typing import Generic, TypeVar
 import faust
 from pydantic import BaseModel
 
-from app.faust_app import app, settings
+from app.application import app
+from app.settings import settings
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -8,7 +8,8 @@ from typing import Any
 import faust
 from aiohttp import web
 
-from app.faust_app import app, settings
+from app.application import app
+from app.settings import settings
 from app.web_errors import problem
 from domain import aggregates
 from domain.aggregates import UserAggregate

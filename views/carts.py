@@ -6,7 +6,7 @@ import faust
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
-from app.faust_app import app
+from app.application import app
 from app.web_errors import problem
 from domain import carts as cart_rules
 from domain.envelope import derive_event_id

@@ -5,8 +5,8 @@ from __future__ import annotations
 import faust
 from aiohttp import web
 
+from app.application import app
 from app.catalog import catalog, caught_up
-from app.faust_app import app
 from views.http import json
 
 

@@ -9,7 +9,7 @@ import faust
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.faust_app import app
+from app.application import app
 from app.topics import dlq_index_topic
 from app.web_errors import BadRequestError, problem
 from domain import dlq

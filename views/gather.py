@@ -12,7 +12,8 @@ import aiohttp
 import faust
 from aiohttp import web
 
-from app.faust_app import app, settings
+from app.application import app
+from app.settings import settings
 from app.web_errors import problem
 from views.routing import FORWARDED, peers, unavailable
 

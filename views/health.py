@@ -8,9 +8,10 @@ from typing import Any
 import faust
 from aiohttp import web
 
+from app.application import app
 from app.catalog import caught_up as catalog_caught_up
-from app.faust_app import app, settings
-from app.watchdog import stalled_partitions
+from app.runtime.watchdog import stalled_partitions
+from app.settings import settings
 
 
 async def _broker_reachable() -> str | None:

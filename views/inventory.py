@@ -8,8 +8,9 @@ import faust
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.application import app
 from app.catalog import catalog_shows
-from app.faust_app import app, settings
+from app.settings import settings
 from domain.inventory import StockLevel
 from domain.messages import RestockItem
 from domain.types import Money

@@ -8,7 +8,7 @@ from pathlib import Path
 import faust
 from aiohttp import web
 
-from app.faust_app import app
+from app.application import app
 
 PAGE = (Path(__file__).with_name("live.html")).read_bytes()
 

@@ -11,7 +11,8 @@ import faust
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.faust_app import app, settings
+from app.application import app
+from app.settings import settings
 from app.waiters import TooManyWaiters
 from app.web_errors import BadRequestError, problem
 from domain.envelope import derive_event_id

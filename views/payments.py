@@ -7,7 +7,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import gateway
-from app.faust_app import app
+from app.application import app
 from views.http import json, read_body
 
 

@@ -20,8 +20,9 @@ from faust.types import TP
 from pydantic import BaseModel
 
 from app import tracing
-from app.faust_app import app, settings
-from app.partitioning import partition_for
+from app.application import app
+from app.runtime.partitioning import partition_for
+from app.settings import settings
 from app.web_errors import problem
 from tables.store import JsonTable
 from views.http import json

@@ -8,7 +8,7 @@ import faust
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
-from app.faust_app import app
+from app.application import app
 from domain.messages import Tier, UserRegistered
 from domain.types import Email, Id, Name
 from domain.users import UserProfile

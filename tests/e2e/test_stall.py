@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.partitioning import partition_for
+from app.runtime.partitioning import partition_for
 from tests.support.shop import outcome, place, register, restock
 from tests.support.system import System, eventually
 

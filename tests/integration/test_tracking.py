@@ -9,7 +9,7 @@ import zlib
 
 import orjson
 
-from app.partitioning import partition_for
+from app.runtime.partitioning import partition_for
 from domain import envelope, simulation
 from domain.messages import OrderConfirmed
 from tests.support.kafka import produce, read_topic

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from faust.types import TP
 
-from app import local_state
-from app.watchdog import Progress
+from app.runtime import local_state
+from app.runtime.watchdog import Progress
 
 
 def test_the_stall_clock_follows_the_committed_offset() -> None:

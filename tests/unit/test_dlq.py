@@ -65,7 +65,7 @@ def test_headers_say_why() -> None:
 
 
 def test_a_payload_too_big_is_kept_in_part_and_not_redriven() -> None:
-    from domain.intake import Received, dead_letter
+    from app.runtime.received import Received, dead_letter
 
     raw = b"x" * (dlq.PAYLOAD_KEPT + 10)
     rec = Received("orders.commands", 1, 7, b"k", raw)

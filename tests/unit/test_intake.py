@@ -10,8 +10,8 @@ from aiokafka.errors import (
     NotLeaderForPartitionError,
 )
 
-from agents.failures import transient, until_done
-from app.errors import CircuitOpen, DependencyUnavailable
+from app.runtime.errors import CircuitOpen, DependencyUnavailable
+from app.runtime.failures import transient, until_done
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,7 @@ def test_transient(exc: BaseException, again: bool) -> None:
 async def test_until_done_retries_what_may_pass_and_raises_what_never_will(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from agents import failures
+    from app.runtime import failures
 
     fast = type("Fast", (), {"retry_base": 0.001, "retry_max_delay": 0.001})()
     monkeypatch.setattr(failures, "settings", fast)

@@ -11,8 +11,8 @@ import faust
 import pytest
 from faust.utils.terminal.spinners import SpinnerHandler
 
-from agents import failures, intake
-from app import observability, performance
+from app import observability
+from app.runtime import failures, intake, performance
 
 
 @pytest.fixture()

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
+from app.runtime.received import Received, audit_line, dead_letter
 from domain import simulation
 from domain.dlq import payload_text
 from domain.envelope import Invalid, Parsed, parse
-from domain.intake import Received, audit_line, dead_letter
 from domain.schemas import json_schemas
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

@@ -20,7 +20,7 @@ from opentelemetry.trace import SpanKind
 
 from agents import inventory, orders, payments, saga, users
 from app import catalog, tracing
-from app.faust_app import app
+from app.application import app
 from app.topics import BY_NAME
 from domain import envelope
 from domain.messages import (

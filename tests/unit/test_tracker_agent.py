@@ -9,9 +9,10 @@ from dataclasses import dataclass
 import orjson
 import pytest
 
-from agents import failures, tracker
-from app.errors import DependencyUnavailable
-from app.faust_app import app
+from agents import tracker
+from app.application import app
+from app.runtime import failures
+from app.runtime.errors import DependencyUnavailable
 from domain import simulation
 from tables.orders import order_statuses
 

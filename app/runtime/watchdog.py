@@ -19,8 +19,9 @@ from typing import Any
 
 from faust.types import TP
 
-from app.faust_app import app, settings
+from app.application import app
 from app.observability import health
+from app.settings import settings
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from app.sends import failed_sends, unacked_sends
+from app.runtime.sends import failed_sends, unacked_sends
 
 MARKER = "tables-clean-stop"
 

@@ -22,13 +22,14 @@ from tenacity import (
     wait_exponential,
 )
 
-from app.errors import CircuitOpen, DependencyUnavailable
-from app.faust_app import app, settings
+from app.application import app
 from app.observability import audit, counters
+from app.runtime.errors import CircuitOpen, DependencyUnavailable
+from app.runtime.received import Received, audit_line, dead_letter
+from app.settings import settings
 from app.topics import orders_dlq_topic
 from domain.dlq import KEY_KEPT, DeadLetter, FailureReason, headers_of
 from domain.envelope import Invalid, Parsed
-from domain.intake import Received, audit_line, dead_letter
 from domain.types import now_utc
 
 log = logging.getLogger(__name__)

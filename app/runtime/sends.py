@@ -1,7 +1,7 @@
 """Every record the worker's producer was given, until the broker has it (or refused it for good).
 
 A commit waits for these (``DurableConsumer``), and a stop writes the local-state marker only
-when none is left (``app.local_state``)."""
+when none is left (``app.runtime.local_state``)."""
 
 from __future__ import annotations
 

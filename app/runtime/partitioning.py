@@ -5,7 +5,7 @@ from __future__ import annotations
 import faust
 from aiokafka.partitioner import murmur2
 
-from app.faust_app import app
+from app.application import app
 
 
 def partition_for(key: bytes, partitions: int) -> int:

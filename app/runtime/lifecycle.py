@@ -8,8 +8,10 @@ from typing import Any
 
 import mode
 
-from app import observability, performance
-from app.faust_app import app, settings
+from app import observability
+from app.application import app
+from app.runtime import performance
+from app.settings import settings
 
 
 def _paths() -> tuple[Path, Path]:

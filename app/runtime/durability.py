@@ -1,4 +1,4 @@
-"""The one Faust application, configured from settings; every module registers onto ``app``."""
+"""Durability: idempotent sends, commits after their acks, bounded drains, trusted local stores."""
 
 from __future__ import annotations
 
@@ -14,15 +14,12 @@ import faust
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, ConsumerT, TransportT
 
-from app import local_state, metrics, performance, tracing
-from app.inflight import in_flight
-from app.observability import ErrorsToHealthLog, health
-from app.sends import failed_sends, track, unacked_sends
-from app.settings import get_settings
-from app.web_errors import json_errors
+from app.observability import health
+from app.runtime import local_state
+from app.runtime.inflight import in_flight
+from app.runtime.sends import failed_sends, track, unacked_sends
+from app.settings import settings
 
-settings = get_settings()
-tracing.configure(settings.trace_exporter)
 log = logging.getLogger(__name__)
 
 
@@ -105,7 +102,7 @@ class OrdersApp(faust.App):
 
     async def on_first_start(self) -> None:
         """The worker's first start: its local table stores are kept only if its last stop left
-        nothing unsent (``app.local_state``); this runs before any store is opened."""
+        nothing unsent (``app.runtime.local_state``); this runs before any store is opened."""
         tabledir = Path(self.conf.tabledir)
         if local_state.trust_or_wipe(tabledir, local_state.marker(self.conf.datadir)):
             health("tables_wiped", reason="the last stop was not clean", tabledir=str(tabledir))
@@ -124,7 +121,7 @@ class OrdersApp(faust.App):
 
 
 async def drain_and_commit(consumer: ConsumerT, during: str) -> None:
-    """Wait for the records the agents are handling (``app.inflight``, at most
+    """Wait for the records the agents are handling (``app.runtime.inflight``, at most
     ``ORDERS_DRAIN_TIMEOUT``), then commit what is acknowledged; what is not is not committed and
     comes again, which the handlers absorb. One health line says how many records were in
     flight and how many finished."""
@@ -141,47 +138,3 @@ async def drain_and_commit(consumer: ConsumerT, during: str) -> None:
         committed=bool(committed),
         seconds=round(time.monotonic() - started, 3),
     )
-
-
-app = OrdersApp(
-    settings.app_id,
-    origin="app",
-    autodiscover=[
-        "agents",
-        "tables",
-        "views",
-        "app.commands",
-        "app.simulate",
-        "app.dlq",
-        "app.replay",
-        "app.monitor",
-    ],
-    # Defaults only: Faust's own variables (BROKER_URL, WEB_PORT, APP_DATADIR,
-    # BROKER_SESSION_TIMEOUT …) and flags (-b, --web-port, --datadir) override them.
-    broker=settings.broker_url,
-    store="rocksdb://",
-    # Keys and values are bytes on the wire: keys are plain UTF-8 ids (so table_route hashes the
-    # same bytes as every producer), values are our JSON envelopes, parsed in domain/.
-    key_serializer="raw",
-    value_serializer="raw",
-    topic_partitions=settings.topic_partitions,
-    topic_replication_factor=settings.topic_replication,
-    # Faust's 60 s left a killed worker's partitions orphaned for a minute; with 6 s (the broker's
-    # group.min.session.timeout.ms) a kill -9 fails over in about 10 s.
-    broker_session_timeout=6.0,
-    broker_heartbeat_interval=1.5,
-    consumer_auto_offset_reset="earliest",
-    table_standby_replicas=settings.standby_replicas,
-    producer_acks=-1,
-    **performance.PRODUCER,
-    loghandlers=[ErrorsToHealthLog()],
-    monitor=metrics.faust_monitor(),  # Faust's Prometheus sensor, served by GET /metrics
-    # Faust's /table and /router pages read tables through table_route (500 on a dead owner,
-    # raw bytes out): the read side is views/ instead.
-    web_tables_enabled=False,
-    web_router_enabled=False,
-    web_application_options={
-        "middlewares": [tracing.traced_writes, json_errors],
-        "client_max_size": 256 * 1024,
-    },
-)

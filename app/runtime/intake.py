@@ -1,7 +1,7 @@
 """The shell around every agent's records: validate, audit, dead-letter, repair, emit.
 
 What the shell does when something fails (retry, dead-letter, tracked sends) is
-``agents.failures``."""
+``app.runtime.failures``."""
 
 from __future__ import annotations
 
@@ -13,23 +13,17 @@ from collections.abc import AsyncIterator, Sequence
 import faust
 from faust.streams import _current_event
 
-from agents.failures import (
-    TRANSIENT,
-    Handler,
-    dead_letter_it,
-    until_done,
-    with_retries,
-)
 from app import tracing
-from app.faust_app import settings
-from app.inflight import in_flight
 from app.observability import audit, counters
-from app.partitioning import expected_partition
+from app.runtime.failures import TRANSIENT, Handler, dead_letter_it, until_done, with_retries
+from app.runtime.inflight import in_flight
+from app.runtime.partitioning import expected_partition
+from app.runtime.received import Received, audit_line
+from app.settings import settings
 from app.topics import BY_NAME, logical_name
 from domain import envelope
 from domain.dlq import FailureReason
 from domain.envelope import Envelope, Invalid, Parsed, parse
-from domain.intake import Received, audit_line
 from domain.messages import Message
 from domain.types import now_utc
 

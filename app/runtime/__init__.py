@@ -1,0 +1,1 @@
+"""What every agent's records go through: consume, retry, dead-letter, repair, commit, drain."""
