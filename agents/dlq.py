@@ -15,7 +15,7 @@ from faust.types import EventT
 from pydantic import TypeAdapter, ValidationError
 
 from app.application import app
-from app.observability import audit, counters
+from app.observability.logs import audit, counters
 from app.runtime.failures import until_done
 from app.runtime.inflight import in_flight
 from app.topics import dlq_index_topic, orders_dlq_topic

@@ -7,8 +7,8 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from app import metrics
 from app.application import app
+from app.observability import metrics
 from app.runtime.intake import consume, outgoing, send_envelope
 from app.runtime.partitioning import partition_for
 from app.settings import settings

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app import metrics
 from app.application import app
+from app.observability import metrics
 from app.runtime.intake import consume
 from app.topics import orders_events_topic
 from domain.envelope import Parsed

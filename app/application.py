@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app import metrics, tracing
-from app.observability import ErrorsToHealthLog
+from app.observability import metrics, tracing
+from app.observability.logs import ErrorsToHealthLog
 from app.runtime import performance
 from app.runtime.durability import OrdersApp
 from app.settings import settings

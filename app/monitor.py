@@ -17,8 +17,8 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import Footer, Header, Static
 
-from app import dashboard
 from app.application import app
+from app.observability import dashboard
 
 DEFAULT_URLS = ("http://127.0.0.1:6066", "http://127.0.0.1:6067")  # make demo's two workers
 

@@ -9,7 +9,7 @@ import orjson
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from app import tracing
+from app.observability import tracing
 from app.topics import BY_NAME
 from app.web_errors import BadRequestError, problem
 from domain import envelope

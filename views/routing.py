@@ -19,8 +19,8 @@ from aiohttp import web
 from faust.types import TP
 from pydantic import BaseModel
 
-from app import tracing
 from app.application import app
+from app.observability import tracing
 from app.runtime.partitioning import partition_for
 from app.settings import settings
 from app.web_errors import problem

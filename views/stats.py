@@ -11,8 +11,8 @@ import faust
 from aiohttp import web
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from app import dashboard, metrics, stats
 from app.application import app
+from app.observability import dashboard, metrics, stats
 from app.settings import settings
 from views.http import json
 from views.routing import FORWARDED, peers

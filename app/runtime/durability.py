@@ -14,7 +14,7 @@ import faust
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, ConsumerT, TransportT
 
-from app.observability import health
+from app.observability.logs import health
 from app.runtime import local_state
 from app.runtime.inflight import in_flight
 from app.runtime.sends import failed_sends, track, unacked_sends

@@ -23,7 +23,7 @@ from tenacity import (
 )
 
 from app.application import app
-from app.observability import audit, counters
+from app.observability.logs import audit, counters
 from app.runtime.errors import CircuitOpen, DependencyUnavailable
 from app.runtime.received import Received, audit_line, dead_letter
 from app.settings import settings

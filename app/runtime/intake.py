@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator, Sequence
 import faust
 from faust.streams import _current_event
 
-from app import tracing
-from app.observability import audit, counters
+from app.observability import tracing
+from app.observability.logs import audit, counters
 from app.runtime.failures import TRANSIENT, Handler, dead_letter_it, until_done, with_retries
 from app.runtime.inflight import in_flight
 from app.runtime.partitioning import expected_partition

@@ -8,8 +8,8 @@ from typing import Any
 
 import mode
 
-from app import observability
 from app.application import app
+from app.observability import logs
 from app.runtime import performance
 from app.settings import settings
 
@@ -28,22 +28,22 @@ def _tps(tps: Any) -> list[str]:
 
 @app.on_worker_init.connect
 def open_logs(sender: Any, **kwargs: Any) -> None:
-    observability.configure(*_paths())
+    logs.configure(*_paths())
 
 
 @app.on_partitions_assigned.connect
 async def log_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
-    observability.health("partitions_assigned", partitions=_tps(assigned))
+    logs.health("partitions_assigned", partitions=_tps(assigned))
 
 
 @app.on_partitions_revoked.connect
 async def log_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
-    observability.health("partitions_revoked", partitions=_tps(revoked))
+    logs.health("partitions_revoked", partitions=_tps(revoked))
 
 
 @app.on_rebalance_complete.connect
 async def log_recovered(sender: Any, **kwargs: Any) -> None:
-    observability.health("recovery_done", assigned=_tps(app.consumer.assignment()))
+    logs.health("recovery_done", assigned=_tps(app.consumer.assignment()))
 
 
 @app.service
@@ -53,7 +53,7 @@ class HealthReporter(mode.Service):
     async def on_started(self) -> None:
         performance.restore_log_level()  # after the worker has set up logging
         audit, health = _paths()
-        observability.health(
+        logs.health(
             "start",
             worker=str(app.conf.canonical_url),
             audit=str(audit),
@@ -63,10 +63,10 @@ class HealthReporter(mode.Service):
         )
 
     async def on_stop(self) -> None:
-        observability.health("stop", totals=dict(observability.counters.counts))
+        logs.health("stop", totals=dict(logs.counters.counts))
 
     @mode.Service.task
     async def _report(self) -> None:
         while not self.should_stop:
             await self.sleep(settings.health_interval)
-            observability.health("metrics", **observability.counters.rates())
+            logs.health("metrics", **logs.counters.rates())

@@ -20,7 +20,7 @@ from typing import Any
 from faust.types import TP
 
 from app.application import app
-from app.observability import health
+from app.observability.logs import health
 from app.settings import settings
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 
-from app import dashboard, metrics, monitor, observability
+from app import monitor
+from app.observability import dashboard, logs, metrics
 from domain.orders import OrderStatus, finished
 from domain.saga import ended
 from tests.unit.test_saga import AUTH, CREATED, DECLINE, RES_A, RES_B, UNAV_B, run, timed_out
@@ -138,15 +139,15 @@ def test_the_monitor_screen_shows_the_numbers() -> None:
 
 
 def test_audit_lines_written_and_recent_health_lines_are_kept(tmp_path: Path) -> None:
-    observability.configure(tmp_path / "audit.jsonl", tmp_path / "health.jsonl")
+    logs.configure(tmp_path / "audit.jsonl", tmp_path / "health.jsonl")
     try:
         for n in range(3):
-            observability.audit({"offset": n})
-        observability.health("start", worker="http://w1")
+            logs.audit({"offset": n})
+        logs.health("start", worker="http://w1")
         deadline = time.monotonic() + 5
-        while observability.audit_lines()[0] < 3 and time.monotonic() < deadline:
+        while logs.audit_lines()[0] < 3 and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert observability.audit_lines() == (3, 0)
-        assert observability.recent_health[-1]["event"] == "start"
+        assert logs.audit_lines() == (3, 0)
+        assert logs.recent_health[-1]["event"] == "start"
     finally:
-        observability.flush()
+        logs.flush()

@@ -6,23 +6,23 @@ import json
 import logging
 from pathlib import Path
 
-from app import observability
+from app.observability import logs
 
 
 def test_lines_errors_and_rates_reach_the_files(tmp_path: Path) -> None:
     audit, health = tmp_path / "w" / "audit.jsonl", tmp_path / "w" / "health.jsonl"
-    observability.configure(audit, health)
+    logs.configure(audit, health)
     try:
-        observability.audit({"topic": "orders.events", "offset": 7, "valid": True})
-        observability.health("start", worker="http://w1")
+        logs.audit({"topic": "orders.events", "offset": 7, "valid": True})
+        logs.health("start", worker="http://w1")
         # what Faust's worker does with the handlers given as `loghandlers`
-        logging.getLogger("some.library").addHandler(observability.ErrorsToHealthLog())
+        logging.getLogger("some.library").addHandler(logs.ErrorsToHealthLog())
         logging.getLogger("some.library").error("disk %s", "full")
-        observability.counters.incr("received", 4)
-        observability.counters.incr("valid", 3)
-        rates = observability.counters.rates()
+        logs.counters.incr("received", 4)
+        logs.counters.incr("valid", 3)
+        rates = logs.counters.rates()
     finally:
-        observability.flush()
+        logs.flush()
     assert json.loads(audit.read_text()) == {"topic": "orders.events", "offset": 7, "valid": True}
     lines = [json.loads(line) for line in health.read_text().splitlines()]
     assert [line["event"] for line in lines] == ["start", "error"]
@@ -32,6 +32,6 @@ def test_lines_errors_and_rates_reach_the_files(tmp_path: Path) -> None:
 
 
 def test_nothing_is_created_until_a_line_is_written(tmp_path: Path) -> None:
-    observability.configure(tmp_path / "a" / "audit.jsonl", tmp_path / "a" / "health.jsonl")
-    observability.flush()
+    logs.configure(tmp_path / "a" / "audit.jsonl", tmp_path / "a" / "health.jsonl")
+    logs.flush()
     assert not (tmp_path / "a").exists()

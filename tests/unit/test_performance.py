@@ -11,7 +11,7 @@ import faust
 import pytest
 from faust.utils.terminal.spinners import SpinnerHandler
 
-from app import observability
+from app.observability import logs
 from app.runtime import failures, intake, performance
 
 
@@ -99,7 +99,7 @@ class _FastRetries:
 
 def test_the_audit_writer_reports_a_failed_write_and_keeps_going(tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "audit.jsonl").mkdir()  # a folder where the file should be: open() fails
-    writer = observability.JsonLines(tmp_path / "audit.jsonl")
+    writer = logs.JsonLines(tmp_path / "audit.jsonl")
     writer.put({"offset": 1})
     writer.close()
     assert writer.failed == 1 and not writer._thread.is_alive()

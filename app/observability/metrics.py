@@ -86,7 +86,7 @@ def buckets(metric: Histogram, outcome: str) -> dict[str, float]:
 
 
 class LiveCollector(Collector):
-    """The metrics read at scrape time from ``source()`` (see ``app.stats.live``)."""
+    """The metrics read at scrape time from ``source()`` (see ``app.observability.stats.live``)."""
 
     def __init__(self, source: Callable[[], Mapping[str, Any]]) -> None:
         self.source = source

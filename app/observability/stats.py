@@ -13,9 +13,10 @@ import time
 from collections import deque
 from typing import Any
 
-from app import gateway, metrics, observability
+from app import gateway
 from app.application import app
-from app.dlq_size import dlq_size
+from app.observability import logs, metrics
+from app.observability.dlq_size import dlq_size
 from app.runtime import watchdog
 from app.settings import settings
 
@@ -26,11 +27,11 @@ RECORD_RESULTS = ("received", "valid", "invalid", "forwarded")
 
 
 def _records() -> dict[str, int]:
-    return {r: observability.counters.counts[r] for r in RECORD_RESULTS}
+    return {r: logs.counters.counts[r] for r in RECORD_RESULTS}
 
 
 def _dlq() -> dict[str, int]:
-    return {r: observability.counters.counts[f"dlq.{r}"] for r in metrics.DLQ_REASONS}
+    return {r: logs.counters.counts[f"dlq.{r}"] for r in metrics.DLQ_REASONS}
 
 
 def _is_ours(topic: str) -> bool:
@@ -94,7 +95,7 @@ def ownership() -> dict[str, dict[str, list[int]]]:
 
 def live() -> dict[str, Any]:
     """What ``/metrics`` reads at scrape time (``metrics.LiveCollector``)."""
-    written, failed = observability.audit_lines()
+    written, failed = logs.audit_lines()
     return {
         "records": _records(),
         "dlq": _dlq(),
@@ -183,6 +184,6 @@ async def snapshot() -> dict[str, Any]:
         "partitions": ownership(),
         "rebalancing": bool(app.rebalancing),
         "audit": current["audit"],
-        "health": list(observability.recent_health)[-10:],
+        "health": list(logs.recent_health)[-10:],
         "history": rows,
     }
