@@ -18,11 +18,7 @@ app = OrdersApp(
         "agents",
         "tables",
         "views",
-        "app.commands",
-        "app.simulate",
-        "app.dlq",
-        "app.replay",
-        "app.monitor",
+        "app.cli",
     ],
     # Defaults only: Faust's own variables (BROKER_URL, WEB_PORT, APP_DATADIR,
     # BROKER_SESSION_TIMEOUT …) and flags (-b, --web-port, --datadir) override them.

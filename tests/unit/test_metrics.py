@@ -12,7 +12,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 
-from app import monitor
+from app.cli import monitor
 from app.observability import dashboard, logs, metrics
 from domain.orders import OrderStatus, finished
 from domain.saga import ended

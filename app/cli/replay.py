@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from app.application import app
-from app.commands import bootstrap_servers
+from app.cli.create_topics import bootstrap_servers
 from app.readall import Snapshot, read_all
 from app.runtime.partitioning import partition_for
 from app.topics import inventory_commands_topic, orders_dlq_topic, orders_events_topic

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.application import app
-from app.commands import bootstrap_servers
+from app.cli.create_topics import bootstrap_servers
 from app.readall import read_all
 from app.topics import dlq_index_topic, orders_dlq_topic
 from domain import dlq

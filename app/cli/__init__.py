@@ -1,0 +1,1 @@
+"""Every ``faust -A app …`` command of the order system, one module each."""
