@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from app.adapters.catalog import catalog
+from app.adapters.catalog import caught_up as catalog_caught_up
 from app.application import app
-from app.catalog import catalog
-from app.catalog import caught_up as catalog_caught_up
 from app.runtime.intake import consume, emit, outgoing, send_envelope
 from app.topics import orders_commands_topic
 from domain.envelope import Parsed

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app import gateway
+from app.adapters import gateway
 from app.application import app
 from app.runtime.intake import consume, emit
 from app.settings import settings

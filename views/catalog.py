@@ -5,8 +5,8 @@ from __future__ import annotations
 import faust
 from aiohttp import web
 
+from app.adapters.catalog import catalog, caught_up
 from app.application import app
-from app.catalog import catalog, caught_up
 from views.http import json
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import faust
 from aiohttp import web
 
+from app.adapters.catalog import caught_up as catalog_caught_up
 from app.application import app
-from app.catalog import caught_up as catalog_caught_up
 from app.runtime.watchdog import stalled_partitions
 from app.settings import settings
 

@@ -8,8 +8,8 @@ import faust
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.adapters.catalog import catalog_shows
 from app.application import app
-from app.catalog import catalog_shows
 from app.settings import settings
 from domain.inventory import StockLevel
 from domain.messages import RestockItem

@@ -6,7 +6,7 @@ import faust
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from app import gateway
+from app.adapters import gateway
 from app.application import app
 from views.http import json, read_body
 

@@ -13,7 +13,7 @@ import time
 from collections import deque
 from typing import Any
 
-from app import gateway
+from app.adapters import gateway
 from app.application import app
 from app.observability import logs, metrics
 from app.observability.dlq_size import dlq_size

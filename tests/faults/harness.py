@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import orjson
 
-from app.readall import read_all
+from app.adapters.readall import read_all
 from domain import scenario
 from domain.messages import PlaceOrder, RestockItem
 from domain.orders import TERMINAL

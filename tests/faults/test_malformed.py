@@ -14,7 +14,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from app.readall import read_all
+from app.adapters.readall import read_all
 from localkafka.broker import Broker
 from tests.faults.corpus import corpus
 from tests.faults.harness import TWO_WORKERS, Report, Traffic, check, drain, started, under_load

@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind
 
 from agents import inventory, orders, payments, saga, users
-from app import catalog
+from app.adapters import catalog
 from app.application import app
 from app.observability import tracing
 from app.topics import BY_NAME

@@ -1,0 +1,1 @@
+"""What workers reach outside their consumer group: the payment gateway, catalog, whole topics."""
