@@ -7,7 +7,7 @@ from app.observability.logs import ErrorsToHealthLog
 from app.runtime import performance
 from app.runtime.durability import OrdersApp
 from app.settings import settings
-from app.web_errors import json_errors
+from views.http.errors import json_errors
 
 tracing.configure(settings.trace_exporter)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from app.settings import settings
-from app.waiters import Waiters
 from domain.envelope import Envelope
 from domain.orders import OrderStatus
 from tables.store import JsonTable
+from views.http.waiters import Waiters
 
 
 class Decision(BaseModel):

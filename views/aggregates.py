@@ -10,15 +10,15 @@ from aiohttp import web
 
 from app.application import app
 from app.settings import settings
-from app.web_errors import problem
 from domain import aggregates
 from domain.aggregates import UserAggregate
 from domain.types import now_utc, utc_iso
 from tables.aggregates import orders_per_minute, revenue_hourly, user_aggregates
-from views.gather import gather, scannable
-from views.http import json
-from views.lists import list_params, paged, whole
-from views.routing import read_one, route
+from views.http.bodies import json
+from views.http.errors import problem
+from views.http.gather import gather, scannable
+from views.http.lists import list_params, paged, whole
+from views.http.routing import read_one, route
 
 SORTS = {
     "amount": lambda t: (-t["amountConfirmed"], t["userId"]),

@@ -7,16 +7,16 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
 from app.application import app
-from app.web_errors import problem
 from domain import carts as cart_rules
 from domain.envelope import derive_event_id
 from domain.messages import CartItemAdded, CartItemRemoved
 from domain.types import Currency
 from tables.carts import carts
 from tables.orders import order_decisions
-from views.http import json, make, publish, read_body
+from views.http.bodies import json, make, publish, read_body
+from views.http.errors import problem
+from views.http.routing import route
 from views.orders import RequestedItem, order_id_for
-from views.routing import route
 
 
 class Checkout(BaseModel):

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from app.adapters.catalog import catalog, caught_up
 from app.application import app
-from views.http import json
+from views.http.bodies import json
 
 
 @app.page("/catalog")

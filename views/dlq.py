@@ -11,13 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.application import app
 from app.topics import dlq_index_topic
-from app.web_errors import BadRequestError, problem
 from domain import dlq
 from domain.dlq import Entry, FailureReason, RedriveRequested
 from tables.dlq import dead_letters
-from views.gather import gather, scannable
-from views.http import json, read_body
-from views.lists import MAX_LIMIT, whole
+from views.http.bodies import json, read_body
+from views.http.errors import BadRequestError, problem
+from views.http.gather import gather, scannable
+from views.http.lists import MAX_LIMIT, whole
 
 REASONS = get_args(FailureReason)
 

@@ -15,8 +15,8 @@ from domain.inventory import StockLevel
 from domain.messages import RestockItem
 from domain.types import Money
 from tables.inventory import stock_levels
-from views.http import json, make, publish, read_body
-from views.routing import read_one
+from views.http.bodies import json, make, publish, read_body
+from views.http.routing import read_one
 
 
 class Restock(BaseModel):

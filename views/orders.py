@@ -13,18 +13,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.application import app
 from app.settings import settings
-from app.waiters import TooManyWaiters
-from app.web_errors import BadRequestError, problem
 from domain.envelope import derive_event_id
 from domain.messages import LineItem, PlaceOrder
 from domain.ordering import MAX_LINES, MAX_QUANTITY
 from domain.orders import TERMINAL, OrderStatus
 from domain.types import Currency, Id, Sku
 from tables.orders import order_statuses, status_waiters
-from views.gather import gather, scannable
-from views.http import json, publish, read_body
-from views.lists import list_params, paged
-from views.routing import read_one, route, unavailable
+from views.http.bodies import json, publish, read_body
+from views.http.errors import BadRequestError, problem
+from views.http.gather import gather, scannable
+from views.http.lists import list_params, paged
+from views.http.routing import read_one, route, unavailable
+from views.http.waiters import TooManyWaiters
 
 _IDEMPOTENCY = uuid.UUID("5b0f3f8e-3a4c-4c1e-8f7e-0c9d7a2b6e41")
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.adapters import gateway
 from app.application import app
-from views.http import json, read_body
+from views.http.bodies import json, read_body
 
 
 class Outage(BaseModel):

@@ -14,8 +14,8 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from app.application import app
 from app.observability import dashboard, metrics, stats
 from app.settings import settings
-from views.http import json
-from views.routing import FORWARDED, peers
+from views.http.bodies import json
+from views.http.routing import FORWARDED, peers
 
 
 @app.page("/metrics")

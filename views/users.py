@@ -13,8 +13,8 @@ from domain.messages import Tier, UserRegistered
 from domain.types import Email, Id, Name
 from domain.users import UserProfile
 from tables.users import user_profiles
-from views.http import json, publish, read_body
-from views.routing import read_one, wait_visible
+from views.http.bodies import json, publish, read_body
+from views.http.routing import read_one, wait_visible
 
 
 class Registration(BaseModel):

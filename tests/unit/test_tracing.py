@@ -32,7 +32,7 @@ from domain.messages import (
     RestockItem,
     UserRegistered,
 )
-from views.http import publish
+from views.http.bodies import publish
 
 AGENTS = {
     "orders.commands": orders.handle_orders,

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from app.waiters import TooManyWaiters, Waiters
+from views.http.waiters import TooManyWaiters, Waiters
 
 
 async def test_a_change_wakes_every_reader_of_that_key_only() -> None:

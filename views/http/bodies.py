@@ -11,10 +11,10 @@ from pydantic import BaseModel, ValidationError
 
 from app.observability import tracing
 from app.topics import BY_NAME
-from app.web_errors import BadRequestError, problem
 from domain import envelope
 from domain.envelope import Envelope
 from domain.messages import Message
+from views.http.errors import BadRequestError, problem
 
 B = TypeVar("B", bound=BaseModel)
 

@@ -23,9 +23,9 @@ from app.application import app
 from app.observability import tracing
 from app.runtime.partitioning import partition_for
 from app.settings import settings
-from app.web_errors import problem
 from tables.store import JsonTable
-from views.http import json
+from views.http.bodies import json
+from views.http.errors import problem
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)

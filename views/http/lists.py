@@ -7,9 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
-from app.web_errors import BadRequestError, problem
 from domain import paging
-from views.http import json
+from views.http.bodies import json
+from views.http.errors import BadRequestError, problem
 
 MAX_LIMIT = 500
 

@@ -14,8 +14,8 @@ from aiohttp import web
 
 from app.application import app
 from app.settings import settings
-from app.web_errors import problem
-from views.routing import FORWARDED, peers, unavailable
+from views.http.errors import problem
+from views.http.routing import FORWARDED, peers, unavailable
 
 Scan = Callable[[dict[str, str]], list[dict[str, Any]]]
 SCANS: dict[str, tuple[faust.Table, Scan]] = {}
