@@ -12,12 +12,12 @@ from typing import Any
 
 import orjson
 
-from domain import aggregates, inventory, orders
+from domain import aggregates, inventory, order_status
 from domain.aggregates import UserAggregate
 from domain.envelope import Parsed
 from domain.inventory import StockLevel
 from domain.messages import OrderMessage, RestockItem
-from domain.orders import OrderStatus
+from domain.order_status import OrderStatus
 
 
 @dataclass
@@ -33,7 +33,7 @@ class Projections:
         body = parsed.body
         assert isinstance(body, OrderMessage)
         if status:
-            self.statuses[body.orderId] = orders.evolve(
+            self.statuses[body.orderId] = order_status.evolve(
                 self.statuses.get(body.orderId), parsed.envelope, body
             )
         if totals and parsed.envelope.eventType in aggregates.COUNTED:

@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 from app.settings import settings
 from domain.envelope import Envelope
-from domain.orders import OrderStatus
+from domain.order_status import OrderStatus
 from tables.store import JsonTable
 from views.http.waiters import Waiters
 

@@ -15,8 +15,8 @@ from app.application import app
 from app.settings import settings
 from domain.envelope import derive_event_id
 from domain.messages import LineItem, PlaceOrder
+from domain.order_status import TERMINAL, OrderStatus
 from domain.ordering import MAX_LINES, MAX_QUANTITY
-from domain.orders import TERMINAL, OrderStatus
 from domain.types import Currency, Id, Sku
 from tables.orders import order_statuses, status_waiters
 from views.http.bodies import json, publish, read_body

@@ -19,7 +19,7 @@ import orjson
 from app.adapters.readall import read_all
 from domain import scenario
 from domain.messages import PlaceOrder, RestockItem
-from domain.orders import TERMINAL
+from domain.order_status import TERMINAL
 from tests.support.system import REPO, System, Worker
 
 TERMINAL_EVENTS = {"OrderConfirmed", "OrderCancelled", "OrderRejected"}

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from domain.orders import TERMINAL
+from domain.order_status import TERMINAL
 from tests.conftest import FAST
 from tests.support.system import REPO, System, Worker, eventually
 

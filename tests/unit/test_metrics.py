@@ -14,7 +14,7 @@ from rich.console import Console
 
 from app.cli import monitor
 from app.observability import dashboard, logs, metrics
-from domain.orders import OrderStatus, finished
+from domain.order_status import OrderStatus, finished
 from domain.saga import ended
 from tests.unit.test_saga import AUTH, CREATED, DECLINE, RES_A, RES_B, UNAV_B, run, timed_out
 

@@ -22,7 +22,7 @@ from domain.messages import (
     StockReserved,
     StockUnavailable,
 )
-from domain.orders import (
+from domain.order_status import (
     CANCELLED,
     CONFIRMED,
     CREATED,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import orjson
 import pytest
 
-from agents import tracker
+from agents import order_status
 from app.application import app
 from app.runtime import failures
 from app.runtime.errors import DependencyUnavailable
@@ -43,7 +43,7 @@ def order_created() -> tuple[str, bytes]:
 
 async def test_valid_event_becomes_status() -> None:
     key, value = order_created()
-    async with tracker.track_orders.test_context() as agent:
+    async with order_status.track_orders.test_context() as agent:
         event = await agent.put(key=key.encode(), value=value)
         assert agent.results[event.message.offset] == "applied"
     status = order_statuses.get(key)
@@ -53,7 +53,7 @@ async def test_valid_event_becomes_status() -> None:
 
 async def test_redelivered_event_changes_nothing() -> None:
     key, value = order_created()
-    async with tracker.track_orders.test_context() as agent:
+    async with order_status.track_orders.test_context() as agent:
         await agent.put(key=key.encode(), value=value)
         first = order_statuses.get(key)
         await agent.put(key=key.encode(), value=value)
@@ -63,7 +63,7 @@ async def test_redelivered_event_changes_nothing() -> None:
 
 async def test_corrupt_record_goes_to_dlq_and_agent_keeps_going(dead_letters: list[dict]) -> None:
     key, value = order_created()
-    async with tracker.track_orders.test_context() as agent:
+    async with order_status.track_orders.test_context() as agent:
         bad = await agent.put(key=b"k-1", value=b'{"eventId": 1')
         assert agent.results[bad.message.offset] == "dead-lettered"
         await agent.put(key=key.encode(), value=value)
@@ -88,7 +88,7 @@ async def test_a_rule_that_throws_is_dead_lettered_not_skipped(
 
     monkeypatch.setattr(order_statuses, "put", failing_once)
     first, second = order_created(), order_created()
-    async with tracker.track_orders.test_context() as agent:
+    async with order_status.track_orders.test_context() as agent:
         # When two events arrive
         one = await agent.put(key=first[0].encode(), value=first[1])
         two = await agent.put(key=second[0].encode(), value=second[1])
@@ -122,7 +122,7 @@ async def test_a_transient_failure_is_retried_then_applied(
 
     monkeypatch.setattr(order_statuses, "put", failing_twice)
     key, value = order_created()
-    async with tracker.track_orders.test_context() as agent:
+    async with order_status.track_orders.test_context() as agent:
         event = await agent.put(key=key.encode(), value=value)
         assert agent.results[event.message.offset] == "applied"
     assert len(calls) == 3 and dead_letters == []
@@ -141,7 +141,7 @@ async def test_a_failure_that_stays_is_dead_lettered_after_the_retries(
 
     monkeypatch.setattr(order_statuses, "put", always)
     key, value = order_created()
-    async with tracker.track_orders.test_context() as agent:
+    async with order_status.track_orders.test_context() as agent:
         event = await agent.put(key=key.encode(), value=value)
         assert agent.results[event.message.offset] == "dead-lettered"
     assert len(calls) == 4  # the first try and ORDERS_RETRY_MAX retries
@@ -160,9 +160,9 @@ async def test_a_handler_that_hangs_is_a_timeout(
     async def hangs(parsed: object) -> None:
         await asyncio.sleep(10)
 
-    monkeypatch.setattr(tracker, "track", hangs)
+    monkeypatch.setattr(order_status, "track", hangs)
     key, value = order_created()
-    async with tracker.track_orders.test_context() as agent:
+    async with order_status.track_orders.test_context() as agent:
         event = await agent.put(key=key.encode(), value=value)
         assert agent.results[event.message.offset] == "dead-lettered"
     [letter] = dead_letters

@@ -8,7 +8,7 @@ from app.runtime.intake import consume
 from app.topics import orders_events_topic
 from domain.envelope import Parsed
 from domain.messages import OrderMessage
-from domain.orders import evolve, finished
+from domain.order_status import evolve, finished
 from tables.orders import order_statuses, status_waiters
 
 
