@@ -15,7 +15,7 @@ from domain.messages import (
     OrderCreated,
     PlaceOrder,
 )
-from domain.ordering import place_order
+from domain.orders import place_order
 from domain.types import now_utc
 from tables.orders import Decision, order_decisions
 from tables.users import user_profiles

@@ -16,7 +16,7 @@ from app.settings import settings
 from domain.envelope import derive_event_id
 from domain.messages import LineItem, PlaceOrder
 from domain.order_status import TERMINAL, OrderStatus
-from domain.ordering import MAX_LINES, MAX_QUANTITY
+from domain.orders import MAX_LINES, MAX_QUANTITY
 from domain.types import Currency, Id, Sku
 from tables.orders import order_statuses, status_waiters
 from views.http.bodies import json, publish, read_body

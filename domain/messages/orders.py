@@ -47,7 +47,7 @@ class OrderCommand(Message):
 
 
 class PlaceOrder(OrderCommand):
-    """Validated structurally at the edge; the business rules live in ``domain.ordering``, which
+    """Validated structurally at the edge; the business rules live in ``domain.orders``, which
     rejects with every reason (so ``items`` may be empty here and rejected there)."""
 
     items: list[LineItem] = Field(max_length=1000)

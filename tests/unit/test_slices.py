@@ -27,7 +27,7 @@ from domain.messages import (
     UserRegistered,
     UserUpdated,
 )
-from domain.ordering import place_order
+from domain.orders import place_order
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 CATALOG = {
