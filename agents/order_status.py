@@ -9,7 +9,7 @@ from app.topics import orders_events_topic
 from domain.envelope import Parsed
 from domain.messages import OrderMessage
 from domain.order_status import evolve, finished
-from tables.orders import order_statuses, status_waiters
+from tables.order_status import order_statuses
 
 
 async def track(parsed: Parsed) -> None:
@@ -20,7 +20,6 @@ async def track(parsed: Parsed) -> None:
     order_statuses.put(body.orderId, after)
     if outcome := finished(before, after):
         metrics.orders_finished.labels(outcome).inc()
-    status_waiters.notify(body.orderId)  # wake the long-polls of this order
 
 
 @app.agent(orders_events_topic, name="track-orders")

@@ -1,14 +1,11 @@
-"""Order statuses by orderId, and the decision taken on each PlaceOrder (to repeat it alike)."""
+"""The decision taken on each PlaceOrder, by orderId (to repeat it alike)."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
-from app.settings import settings
 from domain.envelope import Envelope
-from domain.order_status import OrderStatus
 from tables.store import JsonTable
-from views.http.waiters import Waiters
 
 
 class Decision(BaseModel):
@@ -17,8 +14,6 @@ class Decision(BaseModel):
     envelopes: list[Envelope]
 
 
-order_statuses = JsonTable("order-status", OrderStatus, "OrderStatus by orderId")
-status_waiters = Waiters(settings.longpoll_limit)  # GET …/status?wait= readers on this worker
 order_decisions = JsonTable(
     "order-decisions", Decision, "envelopes sent per PlaceOrder, by orderId"
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 import faust
@@ -19,6 +20,7 @@ class JsonTable(Generic[M]):
 
     def __init__(self, name: str, model: type[M], help: str) -> None:
         self.model = model
+        self.subscribers: list[Callable[[str], None]] = []
         self.table: faust.Table = app.Table(
             name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
             help=help, extra_topic_configs=settings.durability(),
@@ -30,3 +32,9 @@ class JsonTable(Generic[M]):
 
     def put(self, key: str, value: M) -> None:
         self.table[key.encode()] = value.model_dump_json().encode()
+        for notify in self.subscribers:
+            notify(key)
+
+    def subscribe(self, notify: Callable[[str], None]) -> None:
+        """Call ``notify(key)`` after each write (the read side wakes its long-polls so)."""
+        self.subscribers.append(notify)

@@ -18,15 +18,17 @@ from domain.messages import LineItem, PlaceOrder
 from domain.order_status import TERMINAL, OrderStatus
 from domain.orders import MAX_LINES, MAX_QUANTITY
 from domain.types import Currency, Id, Sku
-from tables.orders import order_statuses, status_waiters
+from tables.order_status import order_statuses
 from views.http.bodies import json, publish, read_body
 from views.http.errors import BadRequestError, problem
 from views.http.gather import gather, scannable
 from views.http.lists import list_params, paged
 from views.http.routing import read_one, route, unavailable
-from views.http.waiters import TooManyWaiters
+from views.http.waiters import TooManyWaiters, Waiters
 
 _IDEMPOTENCY = uuid.UUID("5b0f3f8e-3a4c-4c1e-8f7e-0c9d7a2b6e41")
+status_waiters = Waiters(settings.longpoll_limit)  # GET …/status?wait= readers on this worker
+order_statuses.subscribe(status_waiters.notify)  # a status written wakes its order's long-polls
 
 
 class RequestedItem(BaseModel):

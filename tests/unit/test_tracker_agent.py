@@ -14,7 +14,7 @@ from app.application import app
 from app.runtime import failures
 from app.runtime.errors import DependencyUnavailable
 from domain import simulation
-from tables.orders import order_statuses
+from tables.order_status import order_statuses
 
 
 @pytest.fixture()
