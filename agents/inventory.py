@@ -9,13 +9,13 @@ from app.runtime.intake import consume, emit
 from app.topics import inventory_commands_topic
 from domain import inventory
 from domain.envelope import Parsed
-from domain.messages import RestockItem
+from domain.messages import InventoryCommand, RestockItem
 from tables.inventory import Settlement, stock_levels, stock_settlements
 
 
 async def apply_stock_command(parsed: Parsed) -> None:
     body, cause = parsed.body, parsed.envelope
-    assert isinstance(body, inventory.StockCommand)
+    assert isinstance(body, InventoryCommand)
     event = faust.current_event()
     assert event is not None
     at = event.message.offset  # redelivered commands are at or below the sku's position

@@ -12,7 +12,7 @@ from app.settings import settings
 
 @dataclass(frozen=True)
 class TopicSpec:
-    name: str  # logical name, as in DESIGN.md; the real name adds ORDERS_TOPIC_PREFIX
+    name: str  # logical name; the real name adds ORDERS_TOPIC_PREFIX
     key: str
     dlq: bool = False
     compacted: bool = False

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.messages import (
     CatalogItem,
     CommitStock,
+    InventoryCommand,
     ReleaseStock,
     ReserveStock,
     RestockItem,
@@ -121,9 +122,6 @@ def restock(
     return updated, entry if changed else None
 
 
-StockCommand = ReserveStock | ReleaseStock | CommitStock | RestockItem
-
-
 @dataclass(frozen=True, slots=True)
 class Applied:
     """What one stock command does: the sku's new level, the answer to send (StockReserved /
@@ -136,7 +134,12 @@ class Applied:
 
 
 def apply(
-    stock: StockLevel | None, cmd: StockCommand, event_id: str, *, at: int, ledger: Outcome | None
+    stock: StockLevel | None,
+    cmd: InventoryCommand,
+    event_id: str,
+    *,
+    at: int,
+    ledger: Outcome | None,
 ) -> Applied:
     """One command on inventory.commands, at offset ``at`` of the sku's partition, with what the
     ledger says of this (sku, order): the agent and ``faust -A app replay`` both call this."""

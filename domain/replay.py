@@ -16,7 +16,7 @@ from domain import aggregates, inventory, order_status
 from domain.aggregates import UserAggregate
 from domain.envelope import Parsed
 from domain.inventory import StockLevel
-from domain.messages import OrderMessage, RestockItem
+from domain.messages import InventoryCommand, OrderMessage, RestockItem
 from domain.order_status import OrderStatus
 
 
@@ -42,7 +42,7 @@ class Projections:
     def stock_command(self, parsed: Parsed, offset: int) -> None:
         """One valid ``inventory.commands`` record at ``offset`` of its partition."""
         body = parsed.body
-        assert isinstance(body, inventory.StockCommand)
+        assert isinstance(body, InventoryCommand)
         key = None if isinstance(body, RestockItem) else inventory.settlement_key(
             body.sku, body.orderId
         )  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, Field, PlainSerializer
 
@@ -29,6 +29,7 @@ Money = Annotated[
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+Tier = Literal["standard", "gold"]
 UtcDatetime = Annotated[
     AwareDatetime,
     AfterValidator(_to_utc),

@@ -1,10 +1,20 @@
-"""The ``data`` of every message on every topic: one pydantic model each, the only schema."""
+"""The ``data`` of every message, one module per topic: one pydantic model each, the only schema."""
 
-from domain.messages.orders import (
-    CancelOrder,
+from domain.messages.base import Message
+from domain.messages.carts_events import CartCleared, CartItemAdded, CartItemRemoved
+from domain.messages.inventory_catalog import CatalogItem
+from domain.messages.inventory_commands import (
+    CommitStock,
+    InventoryCommand,
+    ReleaseStock,
+    ReserveStock,
+    RestockItem,
+    StockCommand,
+)
+from domain.messages.orders_aggregates import UserTotals
+from domain.messages.orders_commands import CancelOrder, LineItem, PlaceOrder
+from domain.messages.orders_events import (
     Customer,
-    LineItem,
-    Message,
     OrderCancellationRequested,
     OrderCancelled,
     OrderConfirmed,
@@ -15,32 +25,18 @@ from domain.messages.orders import (
     PaymentAuthorized,
     PaymentRejected,
     PaymentVoided,
-    PlaceOrder,
     PricedItem,
     StockReserved,
     StockUnavailable,
-    Tier,
 )
-from domain.messages.slices import (
-    AuthorizePayment,
-    CartCleared,
-    CartItemAdded,
-    CartItemRemoved,
-    CatalogItem,
-    CommitStock,
-    ReleaseStock,
-    ReserveStock,
-    RestockItem,
-    StockCommand,
-    UserRegistered,
-    UserTotals,
-    UserUpdated,
-    VoidPayment,
-)
+from domain.messages.payments_commands import AuthorizePayment, VoidPayment
+from domain.messages.users_events import UserRegistered, UserUpdated
+from domain.types import Tier
 
 __all__ = [
     "MESSAGE_TYPES", "AuthorizePayment", "CancelOrder", "CartCleared", "CartItemAdded",
-    "CartItemRemoved", "CatalogItem", "CommitStock", "Customer", "LineItem", "Message",
+    "CartItemRemoved", "CatalogItem", "CommitStock", "Customer", "InventoryCommand", "LineItem",
+    "Message",
     "OrderCancellationRequested", "OrderCancelled", "OrderConfirmed", "OrderCreated",
     "OrderMessage", "OrderRejected", "OrderTimedOut", "PaymentAuthorized", "PaymentRejected",
     "PaymentVoided",
