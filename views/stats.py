@@ -35,7 +35,7 @@ class StatsView(faust.web.View):
     """This worker's numbers as one JSON snapshot."""
 
     async def get(self, request: web.Request) -> web.Response:
-        return json(await stats.snapshot())
+        return json(await stats.worker_stats())
 
 
 async def _remote(url: str) -> dict[str, Any]:
@@ -60,7 +60,7 @@ class ClusterStatsView(faust.web.View):
         me = str(app.conf.canonical_url).rstrip("/")
         urls = sorted({u.rstrip("/") for u in app.router.tables_metadata()} | {me})
         snaps = await asyncio.gather(
-            *(stats.snapshot() if url == me else _remote(url) for url in urls)
+            *(stats.worker_stats() if url == me else _remote(url) for url in urls)
         )
         snaps = list(snaps)
         return json({"totals": dashboard.totals(snaps), "workers": snaps})

@@ -55,14 +55,14 @@ breakers = AsyncCircuitBreakerFactory(
 circuit_states: dict[str, str] = {}  # circuit name -> closed | opened | half-opened
 
 
-def _track(name: str, kind: str, event: Any) -> None:
+def _record_state(name: str, kind: str, event: Any) -> None:
     if kind == "circuit_breaker_created":
         circuit_states[name] = "closed"
     elif kind == "state_changed":
         circuit_states[name] = event.state
 
 
-breakers.add_listener(_track)
+breakers.add_listener(_record_state)
 
 
 async def authorize(cmd: AuthorizePayment) -> Approved | Declined:

@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 
-class Snapshot:
+class ReadToEnd:
     """The records of ``topics`` up to the end offsets seen at ``start``; partitions in parallel,
     each in offset order. ``progress(done, total)`` is called as records arrive."""
 
@@ -21,7 +21,7 @@ class Snapshot:
         self.consumer: AIOKafkaConsumer
         self._end: dict[TopicPartition, int] = {}
 
-    async def __aenter__(self) -> Snapshot:
+    async def __aenter__(self) -> ReadToEnd:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
         await admin.start()
         try:
@@ -88,5 +88,5 @@ class Snapshot:
 
 
 async def read_all(bootstrap: str, topics: list[str]) -> list[ConsumerRecord]:
-    async with Snapshot(bootstrap, topics) as snapshot:
-        return [record async for record in snapshot.records()]
+    async with ReadToEnd(bootstrap, topics) as reading:
+        return [record async for record in reading.records()]

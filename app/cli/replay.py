@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
-from app.adapters.readall import Snapshot, read_all
+from app.adapters.readall import ReadToEnd, read_all
 from app.application import app
 from app.cli.create_topics import bootstrap_servers
 from app.runtime.partitioning import partition_for
@@ -64,16 +64,16 @@ async def rebuild(bootstrap: str, quiet: bool = False) -> tuple[Projections, dic
     seen = {"records": 0, "applied": 0, "invalid": 0, "misplaced": 0, "deadLettered": 0}
     skipped = sum(len(ids) for ids in skip.values())
     views = Projections()
-    async with Snapshot(bootstrap, [events, commands]) as snapshot:
-        counts = snapshot.partition_counts()
+    async with ReadToEnd(bootstrap, [events, commands]) as reading:
+        counts = reading.partition_counts()
         columns = (TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, disable=quiet, transient=False) as bar:
-            task = bar.add_task("replay", total=snapshot.total)
+            task = bar.add_task("replay", total=reading.total)
 
             def progress(done: int, total: int) -> None:
                 bar.update(task, completed=done)
 
-            async for rec in snapshot.records(progress):
+            async for rec in reading.records(progress):
                 seen["records"] += 1
                 stream = "orders.events" if rec.topic == events else "inventory.commands"
                 parsed = envelope.parse(rec.value, stream)

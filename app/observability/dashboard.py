@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-Snapshot = dict[str, Any]
+WorkerStats = dict[str, Any]
 
 
-def totals(snapshots: list[Snapshot]) -> dict[str, Any]:
+def totals(workers: list[WorkerStats]) -> dict[str, Any]:
     """Sums over the workers that answered (a worker that did not is left out, and named in
     ``down``): each order and saga is counted by one worker, the owner of its partition."""
-    up = [s for s in snapshots if "error" not in s]
+    up = [s for s in workers if "error" not in s]
     orders: dict[str, int] = {}
     sagas: dict[str, int] = {}
     for snap in up:
@@ -26,8 +26,8 @@ def totals(snapshots: list[Snapshot]) -> dict[str, Any]:
     ]
     weight = sum(w for _, w in rate_weights)
     return {
-        "workers": len(snapshots),
-        "down": [s["worker"] for s in snapshots if "error" in s],
+        "workers": len(workers),
+        "down": [s["worker"] for s in workers if "error" in s],
         "messagesPerSecond": round(sum(s["messagesPerSecond"] for s in up), 2),
         "successRate": (round(sum(r * w for r, w in rate_weights) / weight, 4) if weight else None),
         "successRateTotal": round(ok / received, 4) if received else None,
@@ -41,22 +41,19 @@ def totals(snapshots: list[Snapshot]) -> dict[str, Any]:
     }
 
 
-def owners(snapshots: list[Snapshot], topic: str) -> dict[int, str]:
+def owners(workers: list[WorkerStats], topic: str) -> dict[int, str]:
     """``{partition: worker}`` of one topic's active partitions."""
     return {
         p: s["worker"]
-        for s in snapshots
+        for s in workers
         if "error" not in s
         for p in s["partitions"]["active"].get(topic, [])
     }
 
 
-def health_tail(snapshots: list[Snapshot], lines: int = 8) -> list[dict[str, Any]]:
+def health_tail(workers: list[WorkerStats], lines: int = 8) -> list[dict[str, Any]]:
     """The last health-log lines of all workers, oldest first, each with its worker."""
     rows = [
-        {**line, "worker": s["worker"]}
-        for s in snapshots
-        if "error" not in s
-        for line in s["health"]
+        {**line, "worker": s["worker"]} for s in workers if "error" not in s for line in s["health"]
     ]
     return sorted(rows, key=lambda r: str(r.get("ts", "")))[-lines:]

@@ -156,7 +156,7 @@ def _sagas() -> dict[str, Any]:
     }
 
 
-async def snapshot() -> dict[str, Any]:
+async def worker_stats() -> dict[str, Any]:
     await dlq_size.refresh()
     current = live()
     rows = list(history)

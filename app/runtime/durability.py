@@ -17,7 +17,7 @@ from faust.types import TP, ConsumerT, TransportT
 from app.observability.logs import health
 from app.runtime import local_state
 from app.runtime.inflight import in_flight
-from app.runtime.sends import failed_sends, track, unacked_sends
+from app.runtime.sends import failed_sends, keep_until_acked, unacked_sends
 from app.settings import settings
 
 log = logging.getLogger(__name__)
@@ -81,10 +81,10 @@ class IdempotentProducer(faust_kafka.Producer):
         return {**super()._settings_extra(), "acks": "all", "enable_idempotence": True}
 
     async def send(self, *args: Any, **kwargs: Any) -> Any:
-        return track(await super().send(*args, **kwargs))
+        return keep_until_acked(await super().send(*args, **kwargs))
 
     def send_soon(self, fut: Any) -> None:
-        track(fut)
+        keep_until_acked(fut)
         super().send_soon(fut)
 
 

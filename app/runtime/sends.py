@@ -18,7 +18,7 @@ def _settled(fut: asyncio.Future[Any]) -> None:
         failed_sends.append(repr(fut.exception()))
 
 
-def track(fut: Any) -> Any:
+def keep_until_acked(fut: Any) -> Any:
     """Keep a send's future until the broker has acknowledged it (or refused it for good)."""
     if isinstance(fut, asyncio.Future):
         unacked_sends.add(fut)
