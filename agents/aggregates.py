@@ -41,7 +41,7 @@ async def aggregate(parsed: Parsed) -> None:
     body = parsed.body
     assert isinstance(body, OrderMessage)
     before = user_aggregates.get(body.userId)
-    after, _ = aggregates.evolve(before, body)
+    after = aggregates.evolve(before, parsed)
     if after != before:
         user_aggregates.put(body.userId, after)
         pending_snapshots[body.userId] = after.totals

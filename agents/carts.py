@@ -14,9 +14,7 @@ from tables.carts import carts
 async def apply_cart_event(parsed: Parsed) -> None:
     body = parsed.body
     assert isinstance(body, CartItemAdded | CartItemRemoved | CartCleared)
-    carts.put(
-        body.userId, cart_rules.evolve(carts.get(body.userId), body, str(parsed.envelope.eventId))
-    )
+    carts.put(body.userId, cart_rules.evolve(carts.get(body.userId), parsed))
 
 
 @app.agent(carts_events_topic, name="maintain-carts")

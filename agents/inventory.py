@@ -5,36 +5,31 @@ from __future__ import annotations
 import faust
 
 from app.application import app
-from app.runtime.intake import consume, emit
+from app.runtime.intake import consume, send_envelope
 from app.topics import inventory_commands_topic
 from domain import inventory
 from domain.envelope import Parsed
-from domain.messages import InventoryCommand, RestockItem
+from domain.messages import InventoryCommand
 from tables.inventory import Settlement, stock_levels, stock_settlements
 
 
 async def apply_stock_command(parsed: Parsed) -> None:
-    body, cause = parsed.body, parsed.envelope
+    body = parsed.body
     assert isinstance(body, InventoryCommand)
     event = faust.current_event()
     assert event is not None
-    at = event.message.offset  # redelivered commands are at or below the sku's position
-    level = stock_levels.get(body.sku)
-    key = (
-        None if isinstance(body, RestockItem) else inventory.settlement_key(body.sku, body.orderId)
-    )
+    key = inventory.settlement_key(body)
     entry = stock_settlements.get(key) if key else None
-    done = inventory.apply(
-        level, body, str(cause.eventId), at=at, ledger=entry.outcome if entry else None
-    )
-    if done.answer is not None:
-        step = "catalog" if isinstance(body, RestockItem) else "answer"
-        await emit(done.answer, cause=cause, step=step)
+    before = inventory.Books(stock_levels.get(body.sku), entry.outcome if entry else None)
+    # redelivered commands are at or below the sku's position
+    after, out = inventory.decide(before, parsed, at=event.message.offset)
+    for env in out:
+        await send_envelope(env)
     # the first ending is kept; written again on a redelivery if a crash lost it
-    if key is not None and done.settled is not None and entry is None:
-        stock_settlements.put(key, Settlement(outcome=done.settled))
-    if done.level is not None and done.level != level:
-        stock_levels.put(body.sku, done.level)
+    if key is not None and after.settled is not None and after.settled != before.settled:
+        stock_settlements.put(key, Settlement(outcome=after.settled))
+    if after.level is not None and after.level != before.level:
+        stock_levels.put(body.sku, after.level)
 
 
 @app.agent(inventory_commands_topic, name="manage-inventory")

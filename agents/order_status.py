@@ -16,7 +16,7 @@ async def track(parsed: Parsed) -> None:
     body = parsed.body
     assert isinstance(body, OrderMessage)  # every orders.events type is one
     before = order_statuses.get(body.orderId)
-    after = evolve(before, parsed.envelope, body)
+    after = evolve(before, parsed)
     order_statuses.put(body.orderId, after)
     if outcome := finished(before, after):
         metrics.orders_finished.labels(outcome).inc()

@@ -4,58 +4,27 @@ from __future__ import annotations
 
 from app.adapters import gateway
 from app.application import app
-from app.runtime.intake import consume, emit
+from app.runtime.intake import consume, send_envelope
 from app.settings import settings
 from app.topics import payments_commands_topic
+from domain import payments
 from domain.envelope import Parsed
-from domain.messages import (
-    AuthorizePayment,
-    PaymentAuthorized,
-    PaymentRejected,
-    PaymentVoided,
-    VoidPayment,
-)
-from domain.payments import Approved, PaymentRecord
+from domain.messages import AuthorizePayment, VoidPayment
 from domain.types import now_utc
 from tables.payments import payment_records
 
 
-def answer(record: PaymentRecord, cmd: AuthorizePayment) -> PaymentAuthorized | PaymentRejected:
-    ids = {
-        "orderId": cmd.orderId,
-        "userId": cmd.userId,
-        "amount": record.amount,
-        "processedAt": now_utc(),
-    }
-    if record.authorizationCode is not None:
-        return PaymentAuthorized(**ids, authorizationCode=record.authorizationCode)
-    return PaymentRejected(**ids, rejectionReason=record.rejectionReason or "rejected")
-
-
 async def process_payment(parsed: Parsed) -> None:
     body = parsed.body
-    record = payment_records.get(body.orderId)  # type: ignore[attr-defined]
-    if isinstance(body, VoidPayment):
-        if record is not None and record.status != "REJECTED":
-            payment_records.put(body.orderId, record.model_copy(update={"status": "VOIDED"}))
-            voided = PaymentVoided(
-                orderId=body.orderId, userId=body.userId, amount=record.amount,
-                authorizationCode=body.authorizationCode, voidedAt=now_utc(),
-            )  # fmt: skip
-            await emit(voided, cause=parsed.envelope, step="voided")
-        return
-    assert isinstance(body, AuthorizePayment)
-    if record is None:  # a repeated command is answered from the record, not the gateway
-        outcome = await gateway.authorize(body)  # raises after retries or when the circuit is open
-        approved = isinstance(outcome, Approved)
-        record = PaymentRecord(
-            orderId=body.orderId, amount=body.amount,
-            status="AUTHORIZED" if approved else "REJECTED",
-            authorizationCode=outcome.authorization_code if approved else None,
-            rejectionReason=None if approved else outcome.reason,
-        )  # fmt: skip
-        payment_records.put(body.orderId, record)
-    await emit(answer(record, body), cause=parsed.envelope, step="answer")
+    assert isinstance(body, AuthorizePayment | VoidPayment)
+    record = payment_records.get(body.orderId)
+    # raises after the retries, or at once while the circuit is open
+    outcome = await gateway.authorize(body) if payments.asks_gateway(record, body) else None
+    after, out = payments.decide(record, parsed, outcome=outcome, now=now_utc())
+    if after is not None and after != record:
+        payment_records.put(body.orderId, after)
+    for env in out:
+        await send_envelope(env)
 
 
 @app.agent(payments_commands_topic, name="process-payments")

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.application import app
 from app.observability import metrics
-from app.runtime.intake import consume, outgoing, send_envelope
+from app.runtime.intake import consume, send_envelope
 from app.runtime.partitioning import partition_for
 from app.settings import settings
 from app.topics import orders_events_topic
@@ -34,24 +34,16 @@ def watch(state: SagaState) -> None:
 
 
 async def run_saga(parsed: Parsed) -> None:
-    body, cause = parsed.body, parsed.envelope
+    body = parsed.body
     assert isinstance(body, OrderMessage)
-    state = sagas.get(body.orderId)
-    if state is not None and state.applied and state.applied[-1] == str(cause.eventId):
-        for env in state.outbox:  # redelivered: what this step sent may not have left
-            await send_envelope(env)
-        return
-    now = now_utc()
-    new, out = decide(state, str(cause.eventId), body, now=now, timeout=TIMEOUT)
-    if new is None or new == state:
-        return
-    if (outcome := ended(state, new)) and new.startedAt is not None:
-        metrics.saga_duration.labels(outcome).observe((now - new.startedAt).total_seconds())
-    outbox = [outgoing(c.message, cause=cause, step=c.step) for c in out]
-    new = new.model_copy(update={"outbox": outbox})
-    sagas.put(body.orderId, new)
-    watch(new)
-    for env in outbox:
+    state, now = sagas.get(body.orderId), now_utc()
+    new, out = decide(state, parsed, now=now, timeout=TIMEOUT)
+    if new is not None and new != state:
+        if (outcome := ended(state, new)) and new.startedAt is not None:
+            metrics.saga_duration.labels(outcome).observe((now - new.startedAt).total_seconds())
+        sagas.put(body.orderId, new)
+        watch(new)
+    for env in out:
         await send_envelope(env)
 
 

@@ -14,7 +14,7 @@ from tables.users import user_profiles
 async def apply_user_event(parsed: Parsed) -> None:
     body = parsed.body
     assert isinstance(body, UserRegistered | UserUpdated)
-    profile = users.evolve(user_profiles.get(body.userId), body)
+    profile = users.evolve(user_profiles.get(body.userId), parsed)
     if profile is not None:
         user_profiles.put(body.userId, profile)
 

@@ -1,6 +1,6 @@
 """Per-user totals folded from order events, idempotent per order; window bucketing.
 
-``evolve(state, event) -> (state, change)``: an order moves PLACED → CONFIRMED | CANCELLED, or is
+``evolve(state, event) -> state``: an order moves PLACED → CONFIRMED | CANCELLED, or is
 REJECTED; each move is counted once however often its event is delivered, because the state
 remembers where each order of the user stands.
 """
@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.envelope import Parsed
 from domain.messages import (
     OrderCancelled,
     OrderConfirmed,
@@ -45,7 +46,7 @@ class UserAggregate(BaseModel):
 
 @dataclass(frozen=True)
 class Change:
-    """What an event changed, for the window tables: an order placed, or revenue confirmed."""
+    """What an event stands for in the window tables: an order placed, or revenue confirmed."""
 
     placed: bool = False
     confirmed_amount: Decimal | None = None
@@ -70,42 +71,34 @@ def _with(
     return state.model_copy(update={"totals": totals, "orders": {**state.orders, order_id: seen}})
 
 
-def evolve(state: UserAggregate | None, body: OrderMessage) -> tuple[UserAggregate, Change]:
-    """Fold one event of one of the user's orders; unchanged state and no change when it was
-    already counted (or is not an event totals care about)."""
+def evolve(state: UserAggregate | None, event: Parsed) -> UserAggregate:
+    """Fold one event of one of the user's orders; the state unchanged when it was already
+    counted (or is not an event totals care about)."""
+    body = event.body
+    assert isinstance(body, OrderMessage)
     state = state or UserAggregate(totals=UserTotals(userId=body.userId))
     t, seen = state.totals, state.orders.get(body.orderId)
     if isinstance(body, OrderCreated) and seen is None:
         last = max(filter(None, (t.lastOrderAt, body.createdAt)))
         totals = _totals(state, ordersPlaced=t.ordersPlaced + 1, lastOrderAt=last)
-        return _with(
-            state, body.orderId, OrderSeen(state="PLACED", amount=body.amount), totals
-        ), Change(placed=True)
+        return _with(state, body.orderId, OrderSeen(state="PLACED", amount=body.amount), totals)
     if isinstance(body, OrderRejected) and seen is None:
-        return _with(
-            state,
-            body.orderId,
-            OrderSeen(state="REJECTED"),
-            _totals(state, ordersRejected=t.ordersRejected + 1),
-        ), Change()
+        totals = _totals(state, ordersRejected=t.ordersRejected + 1)
+        return _with(state, body.orderId, OrderSeen(state="REJECTED"), totals)
     if seen is None or seen.state != "PLACED":
-        return state, Change()
+        return state
     if isinstance(body, OrderConfirmed):
         amount = body.amount if body.amount is not None else seen.amount
         totals = _totals(
             state, ordersConfirmed=t.ordersConfirmed + 1, amountConfirmed=t.amountConfirmed + amount
         )
-        return _with(
-            state, body.orderId, OrderSeen(state="CONFIRMED", amount=amount), totals
-        ), Change(confirmed_amount=amount)
+        return _with(state, body.orderId, OrderSeen(state="CONFIRMED", amount=amount), totals)
     if isinstance(body, OrderCancelled):
         category = reason_category(body.reason)
         reasons = {**t.cancellationReasons, category: t.cancellationReasons.get(category, 0) + 1}
         totals = _totals(state, ordersCancelled=t.ordersCancelled + 1, cancellationReasons=reasons)
-        return _with(
-            state, body.orderId, seen.model_copy(update={"state": "CANCELLED"}), totals
-        ), Change()
-    return state, Change()
+        return _with(state, body.orderId, seen.model_copy(update={"state": "CANCELLED"}), totals)
+    return state
 
 
 def hour_start(moment: datetime) -> datetime:

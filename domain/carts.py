@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.envelope import Parsed
 from domain.messages import CartCleared, CartItemAdded, CartItemRemoved, LineItem, PlaceOrder
 
 MAX_QUANTITY = 10_000
@@ -24,23 +25,23 @@ class Cart(BaseModel):
         }
 
 
-def evolve(
-    cart: Cart | None, event: CartItemAdded | CartItemRemoved | CartCleared, event_id: str
-) -> Cart:
+def evolve(cart: Cart | None, event: Parsed) -> Cart:
     """Apply one cart event once; a checkout's CartCleared removes only what was checked out, so
     an item added meanwhile stays."""
-    current = cart or Cart(userId=event.userId)
+    body, event_id = event.body, str(event.envelope.eventId)
+    assert isinstance(body, CartItemAdded | CartItemRemoved | CartCleared)
+    current = cart or Cart(userId=body.userId)
     if event_id in current.applied:
         return current
     items = dict(current.items)
-    if isinstance(event, CartItemAdded):
-        items[event.sku] = min(items.get(event.sku, 0) + event.quantity, MAX_QUANTITY)
-    elif isinstance(event, CartItemRemoved):
-        items.pop(event.sku, None)
-    elif event.items is None:
+    if isinstance(body, CartItemAdded):
+        items[body.sku] = min(items.get(body.sku, 0) + body.quantity, MAX_QUANTITY)
+    elif isinstance(body, CartItemRemoved):
+        items.pop(body.sku, None)
+    elif body.items is None:
         items = {}
     else:
-        for line in event.items:
+        for line in body.items:
             left = items.get(line.sku, 0) - line.quantity
             if left > 0:
                 items[line.sku] = left

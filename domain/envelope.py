@@ -160,6 +160,17 @@ def build(
     )
 
 
+def caused_by(body: Message, *, cause: Envelope, step: str) -> Envelope:
+    """The envelope of a message caused by ``cause``: its id derives from the cause and the step,
+    so a retried or redelivered step produces the very same event."""
+    return build(
+        body,
+        correlation_id=cause.correlationId or getattr(body, "orderId", None),
+        causation_id=str(cause.eventId),
+        event_id=derive_event_id(str(cause.eventId), step),
+    )
+
+
 def dumps(envelope: Envelope) -> bytes:
     return orjson.dumps(envelope.model_dump(mode="json"))
 

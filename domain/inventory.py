@@ -1,4 +1,4 @@
-"""Stock per sku: reserve, release and commit exactly once per (orderId, sku); restock."""
+"""Stock per sku: reserve, release and commit exactly once per (orderId, sku), and restock."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.envelope import Envelope, Parsed, caused_by
 from domain.messages import (
     CatalogItem,
     CommitStock,
@@ -100,11 +101,6 @@ def commit(stock: StockLevel | None, cmd: CommitStock, *, at: int) -> StockLevel
     return _settle(stock, cmd.orderId, at, reserved=stock.reserved - held, sold=stock.sold + held)
 
 
-def settlement_key(sku: str, order_id: str) -> str:
-    """The ledger key of an order's settlement of one sku (kept in the sku's partition)."""
-    return f"{sku}/{order_id}"
-
-
 def restock(
     stock: StockLevel | None, cmd: RestockItem, event_id: str, *, at: int
 ) -> tuple[StockLevel, CatalogItem | None]:
@@ -122,34 +118,37 @@ def restock(
     return updated, entry if changed else None
 
 
+def settlement_key(cmd: InventoryCommand) -> str | None:
+    """The ledger key of an order's request for one sku (kept in the sku's partition); None for a
+    restock, which no order makes."""
+    return None if isinstance(cmd, RestockItem) else f"{cmd.sku}/{cmd.orderId}"
+
+
 @dataclass(frozen=True, slots=True)
-class Applied:
-    """What one stock command does: the sku's new level, the answer to send (StockReserved /
-    StockUnavailable, or the CatalogItem of a restock), and how the order's request for the sku
-    ended (for the ledger: the first ending is kept)."""
+class Books:
+    """What one stock command reads and changes: the sku's level and, for an order's command, how
+    that order's request for the sku ended (the ledger at ``settlement_key``)."""
 
     level: StockLevel | None
-    answer: StockReserved | StockUnavailable | CatalogItem | None = None
     settled: Outcome | None = None
 
 
-def apply(
-    stock: StockLevel | None,
-    cmd: InventoryCommand,
-    event_id: str,
-    *,
-    at: int,
-    ledger: Outcome | None,
-) -> Applied:
-    """One command on inventory.commands, at offset ``at`` of the sku's partition, with what the
-    ledger says of this (sku, order): the agent and ``faust -A app replay`` both call this."""
+def decide(books: Books, event: Parsed, *, at: int) -> tuple[Books, list[Envelope]]:
+    """One command on inventory.commands, at offset ``at`` of the sku's partition: the new books
+    (the ledger keeps the first ending) and what to send (StockReserved / StockUnavailable, or the
+    CatalogItem a restock changed). The agent and ``faust -A app replay`` both call this."""
+    cmd, cause = event.body, event.envelope
+    assert isinstance(cmd, InventoryCommand)
     if isinstance(cmd, RestockItem):
-        restocked, entry = restock(stock, cmd, event_id, at=at)
-        return Applied(restocked, entry)
+        level, entry = restock(books.level, cmd, str(cause.eventId), at=at)
+        sent = [] if entry is None else [caused_by(entry, cause=cause, step="catalog")]
+        return Books(level), sent
     if isinstance(cmd, ReserveStock):
-        level, answer = reserve(stock, cmd, at=at, ledger=ledger)
-        refused = isinstance(answer, StockUnavailable)
-        return Applied(level, answer, "unavailable" if refused else None)
+        held, answer = reserve(books.level, cmd, at=at, ledger=books.settled)
+        ending: Outcome | None = "unavailable" if isinstance(answer, StockUnavailable) else None
+        sent = [] if answer is None else [caused_by(answer, cause=cause, step="answer")]
+        return Books(held, books.settled or ending), sent
     if isinstance(cmd, ReleaseStock):
-        return Applied(release(stock, cmd, at=at), None, "released")
-    return Applied(commit(stock, cmd, at=at), None, "committed")
+        return Books(release(books.level, cmd, at=at), books.settled or "released"), []
+    assert isinstance(cmd, CommitStock)
+    return Books(commit(books.level, cmd, at=at), books.settled or "committed"), []

@@ -1,4 +1,4 @@
-"""Order status projection: ``evolve(status, envelope, body) -> status``, idempotent per eventId."""
+"""Order status projection: ``evolve(status, event) -> status``, idempotent per eventId."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.envelope import Envelope
+from domain.envelope import Parsed
 from domain.messages import (
     Message,
     OrderCancelled,
@@ -90,8 +90,10 @@ def _details(body: Message) -> dict[str, Any]:
     return {}
 
 
-def evolve(state: OrderStatus | None, envelope: Envelope, body: OrderMessage) -> OrderStatus:
+def evolve(state: OrderStatus | None, event: Parsed) -> OrderStatus:
     """Fold one event into the status; an eventId already applied returns the state unchanged."""
+    envelope, body = event.envelope, event.body
+    assert isinstance(body, OrderMessage)  # every type on orders.events is one
     current = state or OrderStatus(orderId=body.orderId)
     event_id = str(envelope.eventId)
     if event_id in current.appliedEventIds:

@@ -1,4 +1,4 @@
-"""The rules that accept or reject an order: ``place_order(command, customer, catalog)``."""
+"""The order handler's rules: ``place_order`` accepts or rejects; ``decide`` says what to send."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
+from pydantic import BaseModel
+
+from domain.envelope import Envelope, Parsed, caused_by
 from domain.messages import (
+    CancelOrder,
+    CartCleared,
     CatalogItem,
     Customer,
+    OrderCancellationRequested,
     OrderCreated,
     OrderRejected,
     PlaceOrder,
@@ -83,3 +89,37 @@ def place_order(
         currency=command.currency,
         createdAt=now,
     )
+
+
+class Decision(BaseModel):
+    """The envelopes sent for one PlaceOrder, sent again as they were when it comes again."""
+
+    envelopes: list[Envelope]
+
+
+def decide(
+    decision: Decision | None,
+    command: Parsed,
+    *,
+    customer: UserProfile | None,
+    catalog: Mapping[str, CatalogItem],
+    now: datetime,
+) -> tuple[Decision | None, list[Envelope]]:
+    """One command on orders.commands: a CancelOrder asks the saga to cancel; a PlaceOrder is
+    decided once (created or rejected, and the cart cleared of what a checkout ordered), and a
+    repeat sends the first decision again."""
+    body, cause = command.body, command.envelope
+    if isinstance(body, CancelOrder):
+        request = OrderCancellationRequested(
+            orderId=body.orderId, userId=body.userId, reason=body.reason
+        )
+        return decision, [caused_by(request, cause=cause, step="cancel-request")]
+    assert isinstance(body, PlaceOrder)
+    if decision is not None:
+        return decision, decision.envelopes
+    verdict = place_order(body, customer, catalog, now)
+    out = [caused_by(verdict, cause=cause, step="decide")]
+    if body.fromCart and isinstance(verdict, OrderCreated):
+        cleared = CartCleared(userId=body.userId, orderId=body.orderId, items=body.items)
+        out.append(caused_by(cleared, cause=cause, step="clear-cart"))
+    return Decision(envelopes=out), out

@@ -16,7 +16,7 @@ from domain import aggregates, inventory, order_status
 from domain.aggregates import UserAggregate
 from domain.envelope import Parsed
 from domain.inventory import StockLevel
-from domain.messages import InventoryCommand, OrderMessage, RestockItem
+from domain.messages import InventoryCommand, OrderMessage
 from domain.order_status import OrderStatus
 
 
@@ -34,26 +34,22 @@ class Projections:
         assert isinstance(body, OrderMessage)
         if status:
             self.statuses[body.orderId] = order_status.evolve(
-                self.statuses.get(body.orderId), parsed.envelope, body
+                self.statuses.get(body.orderId), parsed
             )
         if totals and parsed.envelope.eventType in aggregates.COUNTED:
-            self.users[body.userId], _ = aggregates.evolve(self.users.get(body.userId), body)
+            self.users[body.userId] = aggregates.evolve(self.users.get(body.userId), parsed)
 
     def stock_command(self, parsed: Parsed, offset: int) -> None:
         """One valid ``inventory.commands`` record at ``offset`` of its partition."""
         body = parsed.body
         assert isinstance(body, InventoryCommand)
-        key = None if isinstance(body, RestockItem) else inventory.settlement_key(
-            body.sku, body.orderId
-        )  # fmt: skip
-        done = inventory.apply(
-            self.stock.get(body.sku), body, str(parsed.envelope.eventId), at=offset,
-            ledger=self.ledger.get(key) if key else None,
-        )  # fmt: skip
-        if key is not None and done.settled is not None:
-            self.ledger.setdefault(key, done.settled)
-        if done.level is not None:
-            self.stock[body.sku] = done.level
+        key = inventory.settlement_key(body)
+        books = inventory.Books(self.stock.get(body.sku), self.ledger.get(key) if key else None)
+        after, _ = inventory.decide(books, parsed, at=offset)
+        if key is not None and after.settled is not None:
+            self.ledger[key] = after.settled
+        if after.level is not None:
+            self.stock[body.sku] = after.level
 
     def public(self) -> dict[str, dict[str, Any]]:
         """What the read side answers for each key: ``GET /orders/{id}/status`` (and

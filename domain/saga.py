@@ -1,4 +1,4 @@
-"""The order saga as a pure function: ``decide(state, event) -> (state, commands)``.
+"""The order saga as a pure function: ``decide(state, event) -> (state, envelopes to send)``.
 
 Reserve every item → authorize the payment → confirm; on a failure or a missed deadline release
 exactly what was reserved and cancel with the reason; a success that arrives after the
@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.aggregates import reason_category
-from domain.envelope import Envelope
+from domain.envelope import Envelope, Parsed, caused_by
 from domain.messages import (
     AuthorizePayment,
     CommitStock,
@@ -72,7 +72,7 @@ class SagaState(BaseModel):
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message the saga sends; ``step`` names it so its event id derives from the cause."""
+    """A message a transition sends; ``step`` names it so its event id derives from the cause."""
 
     message: Message
     step: str
@@ -213,15 +213,23 @@ def ended(before: SagaState | None, after: SagaState | None) -> str | None:
 
 
 def decide(
-    state: SagaState | None, event_id: str, body: OrderMessage, *, now: datetime, timeout: timedelta
-) -> tuple[SagaState | None, list[Outgoing]]:
-    """Fold one ``orders.events`` event into the saga; returns the new state and what to send."""
+    state: SagaState | None, event: Parsed, *, now: datetime, timeout: timedelta
+) -> tuple[SagaState | None, list[Envelope]]:
+    """Fold one ``orders.events`` event into the saga; returns the new state and the envelopes to
+    send, kept in the state's outbox. The last event applied, delivered again (a crash after the
+    table write, before the sends reached the broker), sends that outbox again."""
+    body, cause = event.body, event.envelope
+    assert isinstance(body, OrderMessage)
+    event_id = str(cause.eventId)
     if state is None:
         if not isinstance(body, OrderCreated):
             return None, []  # no saga for it (a rejected order, or an event of another flow)
         new, out = _start(body, now, timeout)
+    elif state.applied and state.applied[-1] == event_id:
+        return state, state.outbox
     elif event_id in state.applied:
         return state, []
     else:
         new, out = _transition(state, body, now, timeout)
-    return new.model_copy(update={"applied": [*new.applied, event_id]}), out
+    outbox = [caused_by(o.message, cause=cause, step=o.step) for o in out]
+    return new.model_copy(update={"applied": [*new.applied, event_id], "outbox": outbox}), outbox

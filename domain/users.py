@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.envelope import Parsed
 from domain.messages import Tier, UserRegistered, UserUpdated
 
 
@@ -19,11 +20,13 @@ class UserProfile(BaseModel):
     active: bool = True
 
 
-def evolve(profile: UserProfile | None, event: UserRegistered | UserUpdated) -> UserProfile | None:
+def evolve(profile: UserProfile | None, event: Parsed) -> UserProfile | None:
     """Registration (re)sets the profile; an update of an unknown user changes nothing."""
-    if isinstance(event, UserRegistered):
-        return UserProfile(userId=event.userId, name=event.name, email=event.email, tier=event.tier)
+    body = event.body
+    assert isinstance(body, UserRegistered | UserUpdated)
+    if isinstance(body, UserRegistered):
+        return UserProfile(userId=body.userId, name=body.name, email=body.email, tier=body.tier)
     if profile is None:
         return None
-    changes = event.model_dump(include={"name", "email", "tier", "active"}, exclude_none=True)
+    changes = body.model_dump(include={"name", "email", "tier", "active"}, exclude_none=True)
     return profile.model_copy(update=changes)

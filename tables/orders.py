@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
-from domain.envelope import Envelope
+from domain.orders import Decision
 from tables.store import JsonTable
-
-
-class Decision(BaseModel):
-    """The envelopes the order handler sent for one orderId, re-sent as they were on a repeat."""
-
-    envelopes: list[Envelope]
-
 
 order_decisions = JsonTable(
     "order-decisions", Decision, "envelopes sent per PlaceOrder, by orderId"

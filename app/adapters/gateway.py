@@ -3,7 +3,7 @@
 Rules of the gateway (deterministic, documented in the README):
 - currency XTS (ISO 4217's code for testing), an outage window set by ``take_down(seconds)``, or a
   seeded share ``ORDERS_PAYMENT_OUTAGE_RATE`` of calls: the gateway is unavailable (an exception);
-- otherwise ``domain.payments.decide``: tier limits, then seeded random declines, else approved.
+- otherwise ``domain.payments.authorize``: tier limits, then seeded random declines, else approved.
 Failures in a row open the circuit of that currency's acquirer; while it is open calls fail at once
 with ``CircuitOpen``. The agents' shell (``app.runtime.intake``) retries ``GatewayUnavailable`` with
 exponential backoff, then dead-letters the command; ``CircuitOpen`` is dead-lettered at once.
@@ -21,8 +21,9 @@ from purgatory.domain.model import OpenedState
 
 from app.runtime.errors import CircuitOpen, DependencyUnavailable
 from app.settings import settings
+from domain import payments
 from domain.messages import AuthorizePayment
-from domain.payments import OUTAGE_CURRENCY, Approved, Declined, decide
+from domain.payments import OUTAGE_CURRENCY, Approved, Declined
 
 
 class GatewayUnavailable(DependencyUnavailable):
@@ -45,7 +46,9 @@ class SimulatedGateway:
             or self._rng.random() < settings.payment_outage_rate
         ):
             raise GatewayUnavailable(f"payment gateway unavailable for {cmd.currency}")
-        return decide(cmd, seed=settings.payment_seed, decline_rate=settings.payment_decline_rate)
+        return payments.authorize(
+            cmd, seed=settings.payment_seed, decline_rate=settings.payment_decline_rate
+        )
 
 
 gateway = SimulatedGateway()

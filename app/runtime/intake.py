@@ -24,7 +24,6 @@ from app.topics import BY_NAME, logical_name
 from domain import envelope
 from domain.dlq import FailureReason
 from domain.envelope import Envelope, Invalid, Parsed, parse
-from domain.messages import Message
 from domain.types import now_utc
 
 log = logging.getLogger(__name__)
@@ -196,21 +195,6 @@ async def misplaced(
             lambda: topic.send(key=want, value=rec.value, partition=target, headers=headers),
         )  # fmt: skip
     return True
-
-
-def outgoing(body: Message, *, cause: Envelope, step: str) -> Envelope:
-    """The envelope of a message caused by ``cause``: its id derives from the cause and the step,
-    so a retried or redelivered step produces the very same event."""
-    return envelope.build(
-        body,
-        correlation_id=cause.correlationId or getattr(body, "orderId", None),
-        causation_id=str(cause.eventId),
-        event_id=envelope.derive_event_id(str(cause.eventId), step),
-    )
-
-
-async def emit(body: Message, *, cause: Envelope, step: str) -> None:
-    await send_envelope(outgoing(body, cause=cause, step=step))
 
 
 async def send_envelope(env: Envelope) -> None:

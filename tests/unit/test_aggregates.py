@@ -19,6 +19,7 @@ from domain.messages import (
     StockReserved,
     types_on,
 )
+from tests.support.events import event
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 
@@ -35,7 +36,7 @@ def created(order: str, amount: str, at: datetime = NOW) -> OrderCreated:
 def fold(*events: OrderMessage) -> aggregates.UserAggregate:
     state = None
     for body in events:
-        state, _ = aggregates.evolve(state, body)
+        state = aggregates.evolve(state, event(body))
     assert state is not None
     return state
 
@@ -82,13 +83,15 @@ def test_redelivery_and_late_events_change_nothing(replay) -> None:
     )
 
 
-def test_change_reports_placements_and_confirmed_revenue() -> None:
-    state, change = aggregates.evolve(None, created("o1", "12.50"))
+def test_windows_see_placements_and_confirmed_revenue_and_a_repeat_counts_nothing() -> None:
+    placed = aggregates.evolve(None, event(created("o1", "12.50")))
+    change = aggregates.in_windows(placed, created("o1", "12.50"))
     assert change.placed and change.confirmed_amount is None
-    _, change = aggregates.evolve(state, OrderConfirmed(orderId="o1", userId="u-1"))
+    confirmation = OrderConfirmed(orderId="o1", userId="u-1")
+    confirmed = aggregates.evolve(placed, event(confirmation))
+    change = aggregates.in_windows(confirmed, confirmation)
     assert change.confirmed_amount == Decimal("12.50") and not change.placed
-    _, again = aggregates.evolve(state, created("o1", "12.50"))
-    assert again == aggregates.Change()
+    assert aggregates.evolve(placed, event(created("o1", "12.50"))) == placed
 
 
 def test_hour_buckets() -> None:
@@ -117,7 +120,7 @@ def test_bad_cursors_are_a_clear_error(cursor: str) -> None:
 
 def test_windows_are_read_from_the_state_so_a_redelivery_rewrites_them_alike() -> None:
     ids = {"orderId": "o1", "userId": "u-1"}
-    placed, _ = aggregates.evolve(None, created("o1", "9.00"))
+    placed = aggregates.evolve(None, event(created("o1", "9.00")))
     assert aggregates.in_windows(placed, created("o1", "9.00")) == aggregates.Change(placed=True)
     confirmed = fold(created("o1", "9.00"), OrderConfirmed(**ids))
     assert aggregates.in_windows(confirmed, OrderConfirmed(**ids)).confirmed_amount == Decimal(
@@ -133,7 +136,6 @@ def test_the_repartition_filter_names_the_types_evolve_counts() -> None:
     counted = {OrderCreated, OrderRejected, OrderConfirmed, OrderCancelled}
     assert {cls.__name__ for cls in counted} == aggregates.COUNTED
     assert set(types_on("orders.events")) >= aggregates.COUNTED
-    ignored, change = aggregates.evolve(
-        None, StockReserved(orderId="o-1", userId="u-1", sku="kb", quantity=1)
-    )
-    assert ignored.orders == {} and change == aggregates.Change()
+    reserved = StockReserved(orderId="o-1", userId="u-1", sku="kb", quantity=1)
+    ignored = aggregates.evolve(None, event(reserved))
+    assert ignored.orders == {} and aggregates.in_windows(ignored, reserved) == aggregates.Change()

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from domain import envelope
+from domain.envelope import Parsed
 from domain.messages import (
     Customer,
     OrderCancelled,
@@ -82,7 +83,8 @@ def test_transitions(current: str, event: OrderMessage, expected: str) -> None:
 
 def fold(*events: OrderMessage, state: OrderStatus | None = None) -> OrderStatus:
     for body in events:
-        state = evolve(state, envelope.build(body, correlation_id="o-1", timestamp=NOW), body)
+        env = envelope.build(body, correlation_id="o-1", timestamp=NOW)
+        state = evolve(state, Parsed(env, body))
     assert state is not None
     return state
 
@@ -128,8 +130,8 @@ def test_payment_rejection_and_order_rejection_reasons_are_visible() -> None:
 
 def test_same_event_id_applied_twice_changes_nothing() -> None:
     env = envelope.build(CREATED_EVT, correlation_id="o-1", event_id=uuid.uuid4(), timestamp=NOW)
-    once = evolve(None, env, CREATED_EVT)
-    twice = evolve(once, env, CREATED_EVT)
+    once = evolve(None, Parsed(env, CREATED_EVT))
+    twice = evolve(once, Parsed(env, CREATED_EVT))
     assert twice == once
     assert len(twice.events) == 1
 

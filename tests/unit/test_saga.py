@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.envelope import derive_event_id
 from domain.messages import (
     Customer,
     OrderCancellationRequested,
@@ -19,6 +20,7 @@ from domain.messages import (
     StockUnavailable,
 )
 from domain.saga import SagaState, decide
+from tests.support.events import body_of, event, event_id
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 TIMEOUT = timedelta(seconds=30)
@@ -49,8 +51,8 @@ def run(*events: OrderMessage) -> tuple[SagaState | None, list[list[str]]]:
     """Fold events (each with a fresh event id) and list what each one sent."""
     state, sent = None, []
     for n, body in enumerate(events):
-        state, out = decide(state, f"e-{n}", body, now=NOW, timeout=TIMEOUT)
-        sent.append([_describe(o.message) for o in out])
+        state, out = decide(state, event(body, f"e-{n}"), now=NOW, timeout=TIMEOUT)
+        sent.append([_describe(body_of(env)) for env in out])
     return state, sent
 
 
@@ -133,42 +135,54 @@ def test_transition(
 
 
 def test_event_without_a_saga_starts_nothing() -> None:
-    assert decide(None, "e-1", RES_A, now=NOW, timeout=TIMEOUT) == (None, [])
+    assert decide(None, event(RES_A, "e-1"), now=NOW, timeout=TIMEOUT) == (None, [])
 
 
 def test_duplicate_event_id_changes_nothing_and_sends_nothing() -> None:
-    state, _ = decide(None, "e-0", CREATED, now=NOW, timeout=TIMEOUT)
-    state, _ = decide(state, "e-1", RES_A, now=NOW, timeout=TIMEOUT)
-    again, out = decide(state, "e-1", RES_A, now=NOW, timeout=TIMEOUT)
+    state, _ = decide(None, event(CREATED, "e-0"), now=NOW, timeout=TIMEOUT)
+    state, _ = decide(state, event(RES_A, "e-1"), now=NOW, timeout=TIMEOUT)
+    again, out = decide(state, event(RES_A, "e-1"), now=NOW, timeout=TIMEOUT)
     assert again == state and out == []
-    restart, out = decide(state, "e-0", CREATED, now=NOW, timeout=TIMEOUT)
+    restart, out = decide(state, event(CREATED, "e-0"), now=NOW, timeout=TIMEOUT)
     assert restart == state and out == []
+
+
+def test_the_last_event_delivered_again_sends_its_outbox_again() -> None:
+    # Given a saga whose last step sent two ReserveStock (a crash may have lost them)
+    state, sent = decide(None, event(CREATED, "e-0"), now=NOW, timeout=TIMEOUT)
+    assert state is not None and state.outbox == sent and len(sent) == 2
+    # When that step's event comes again, Then the very same envelopes go out, nothing changes
+    later = NOW + timedelta(seconds=3)
+    again, resent = decide(state, event(CREATED, "e-0"), now=later, timeout=TIMEOUT)
+    assert again == state and resent == sent
 
 
 def test_deadline_is_set_per_step() -> None:
     state, _ = run(CREATED)
     assert state is not None and state.deadline == NOW + TIMEOUT and state.step == "stock"
     later = NOW + timedelta(seconds=5)
-    state, _ = decide(state, "r-a", RES_A, now=later, timeout=TIMEOUT)
-    state, _ = decide(state, "r-b", RES_B, now=later, timeout=TIMEOUT)
+    state, _ = decide(state, event(RES_A, "r-a"), now=later, timeout=TIMEOUT)
+    state, _ = decide(state, event(RES_B, "r-b"), now=later, timeout=TIMEOUT)
     assert state is not None and state.step == "payment" and state.deadline == later + TIMEOUT
-    state, _ = decide(state, "auth", AUTH, now=later, timeout=TIMEOUT)
+    state, _ = decide(state, event(AUTH, "auth"), now=later, timeout=TIMEOUT)
     assert state is not None and state.deadline is None
 
 
 def test_cancelled_and_confirmed_carry_amount() -> None:
     state, _ = run(CREATED, RES_A, RES_B)
     assert state is not None
-    _, out = decide(state, "x", AUTH, now=NOW, timeout=TIMEOUT)
-    confirmed = out[-1].message
+    _, out = decide(state, event(AUTH, "x"), now=NOW, timeout=TIMEOUT)
+    confirmed = body_of(out[-1])
     assert confirmed.model_dump(include={"amount", "currency"}) == {
         "amount": CREATED.amount,
         "currency": "EUR",
     }
-    assert [o.step for o in out] == ["commit/a", "commit/b", "confirm"]
+    # each id derives from the cause and the step: a repeat of the step sends the same event
+    steps = ["commit/a", "commit/b", "confirm"]
+    assert [e.eventId for e in out] == [derive_event_id(str(event_id("x")), s) for s in steps]
     assert confirmed.model_dump()["confirmedAt"] == NOW
-    _, out = decide(state, "y", DECLINE, now=NOW, timeout=TIMEOUT)
-    cancelled = out[-1].message.model_dump()
+    _, out = decide(state, event(DECLINE, "y"), now=NOW, timeout=TIMEOUT)
+    cancelled = body_of(out[-1]).model_dump()
     assert (cancelled["amount"], cancelled["cancelledAt"]) == (CREATED.amount, NOW)
 
 

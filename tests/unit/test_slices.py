@@ -28,6 +28,7 @@ from domain.messages import (
     UserUpdated,
 )
 from domain.orders import place_order
+from tests.support.events import event
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 CATALOG = {
@@ -210,60 +211,68 @@ def pay(amount: str, tier: str = "standard", order_id: str = "o-1") -> Authorize
     ],
 )
 def test_tier_limits(cmd: AuthorizePayment, outcome: type) -> None:
-    assert isinstance(payments.decide(cmd, seed=1, decline_rate=0.0), outcome)
+    assert isinstance(payments.authorize(cmd, seed=1, decline_rate=0.0), outcome)
 
 
 def test_tier_decline_names_the_limit_and_random_declines_are_seeded() -> None:
-    declined = payments.decide(pay("1500"), seed=1, decline_rate=0.0)
+    declined = payments.authorize(pay("1500"), seed=1, decline_rate=0.0)
     assert (
         isinstance(declined, payments.Declined) and "standard tier limit 1000.00" in declined.reason
     )
     runs = [
         [
-            type(payments.decide(pay("10", order_id=f"o-{i}"), seed=7, decline_rate=0.3))
+            type(payments.authorize(pay("10", order_id=f"o-{i}"), seed=7, decline_rate=0.3))
             for i in range(200)
         ]
         for _ in range(2)
     ]
     assert runs[0] == runs[1]
     assert 30 < runs[0].count(payments.Declined) < 90
-    first = payments.decide(pay("10"), seed=7, decline_rate=0.0)
-    assert isinstance(first, payments.Approved) and first == payments.decide(
+    first = payments.authorize(pay("10"), seed=7, decline_rate=0.0)
+    assert isinstance(first, payments.Approved) and first == payments.authorize(
         pay("10"), seed=7, decline_rate=0.0
     )
 
 
 def test_user_profile_evolves() -> None:
-    profile = users.evolve(None, UserRegistered(userId="u-1", name="Ada", email="ada@example.com"))
+    profile = users.evolve(
+        None, event(UserRegistered(userId="u-1", name="Ada", email="ada@example.com"))
+    )
     assert profile is not None and profile.tier == "standard" and profile.active
-    profile = users.evolve(profile, UserUpdated(userId="u-1", tier="gold", active=False))
+    profile = users.evolve(profile, event(UserUpdated(userId="u-1", tier="gold", active=False)))
     assert profile is not None and (profile.tier, profile.active, profile.name) == (
         "gold",
         False,
         "Ada",
     )
-    assert users.evolve(None, UserUpdated(userId="u-2", tier="gold")) is None
+    assert users.evolve(None, event(UserUpdated(userId="u-2", tier="gold"))) is None
 
 
 def test_cart_evolves_once_per_event_and_checks_out() -> None:
-    cart = carts.evolve(None, CartItemAdded(userId="u-1", sku="kb", quantity=1), "e1")
-    cart = carts.evolve(cart, CartItemAdded(userId="u-1", sku="kb", quantity=2), "e2")
-    cart = carts.evolve(cart, CartItemAdded(userId="u-1", sku="kb", quantity=2), "e2")  # again
-    cart = carts.evolve(cart, CartItemAdded(userId="u-1", sku="chair", quantity=1), "e3")
-    cart = carts.evolve(cart, CartItemRemoved(userId="u-1", sku="chair"), "e4")
+    cart = carts.evolve(None, event(CartItemAdded(userId="u-1", sku="kb", quantity=1), "e1"))
+    cart = carts.evolve(cart, event(CartItemAdded(userId="u-1", sku="kb", quantity=2), "e2"))
+    cart = carts.evolve(
+        cart, event(CartItemAdded(userId="u-1", sku="kb", quantity=2), "e2")
+    )  # again
+    cart = carts.evolve(cart, event(CartItemAdded(userId="u-1", sku="chair", quantity=1), "e3"))
+    cart = carts.evolve(cart, event(CartItemRemoved(userId="u-1", sku="chair"), "e4"))
     assert cart.public() == {"userId": "u-1", "items": [{"sku": "kb", "quantity": 3}]}
     placed = carts.checkout(cart, order_id="o-7", currency="EUR")
     assert (
         placed is not None and placed.fromCart and placed.items == [LineItem(sku="kb", quantity=3)]
     )
     # an item added after the checkout stays when the checkout's lines leave
-    cart = carts.evolve(cart, CartItemAdded(userId="u-1", sku="mouse", quantity=1), "e5")
-    cart = carts.evolve(cart, CartCleared(userId="u-1", orderId="o-7", items=placed.items), "e6")
+    cart = carts.evolve(cart, event(CartItemAdded(userId="u-1", sku="mouse", quantity=1), "e5"))
+    cart = carts.evolve(
+        cart, event(CartCleared(userId="u-1", orderId="o-7", items=placed.items), "e6")
+    )
     assert cart.public()["items"] == [{"sku": "mouse", "quantity": 1}]
-    assert carts.evolve(cart, CartCleared(userId="u-1"), "e7").items == {}
+    assert carts.evolve(cart, event(CartCleared(userId="u-1"), "e7")).items == {}
     assert (
         carts.checkout(
-            carts.evolve(cart, CartCleared(userId="u-1"), "e8"), order_id="o-8", currency="EUR"
+            carts.evolve(cart, event(CartCleared(userId="u-1"), "e8")),
+            order_id="o-8",
+            currency="EUR",
         )
         is None
     )
