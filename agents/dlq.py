@@ -20,7 +20,8 @@ from app.runtime.failures import until_done
 from app.runtime.inflight import in_flight
 from app.topics import dlq_index_topic, orders_dlq_topic
 from domain import dlq
-from domain.dlq import DeadLetter, Entry, Filed, RedriveRequested
+from domain.dead_letter import DeadLetter, payload_bytes
+from domain.dlq import Entry, Filed, RedriveRequested
 from domain.types import now_utc, utc_iso
 from tables.dlq import dead_letters
 
@@ -73,8 +74,8 @@ async def keep(event: EventT) -> str:
         f"redrive {letter.id}",
         lambda: app.producer.send_and_wait(
             letter.originalTopic,
-            None if letter.originalKey is None else dlq.payload_bytes(letter.originalKey),
-            dlq.payload_bytes(letter.originalPayload),
+            None if letter.originalKey is None else payload_bytes(letter.originalKey),
+            payload_bytes(letter.originalPayload),
             partition=None,
             timestamp=None,
             headers=[(REDRIVEN_FROM, letter.id.encode())],

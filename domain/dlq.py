@@ -1,85 +1,13 @@
-"""The dead-letter record: what could not be processed, why, and everything needed to redrive it."""
+"""The DLQ slice: records filed by id, redriven once, selected, counted."""
 
 from __future__ import annotations
 
-import base64
-import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.dead_letter import DeadLetter
 from domain.types import UtcDatetime, now_utc, utc_iso
-
-FailureReason = Literal["deserialization", "validation", "processing", "timeout"]
-_DLQ_NAMESPACE = uuid.UUID("0b8f5c36-1e0a-4c59-8d7e-2d0f5b4c7a11")
-# A DLQ record keeps at most this much of the payload: a record near the broker's size limit
-# would not fit on orders.dlq once wrapped in JSON (base64 or escapes make it grow).
-PAYLOAD_KEPT = 64 * 1024
-KEY_KEPT = 1024  # a longer key is kept hashed as the DLQ record's key, and cut in originalKey
-
-
-class DeadLetter(BaseModel):
-    """One record on ``orders.dlq``; ``id`` is derived from the source position, so a redelivered
-    bad message produces the same id."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    timestamp: UtcDatetime = Field(default_factory=now_utc)
-    originalTopic: str
-    originalPartition: int
-    originalOffset: int
-    originalKey: str | None
-    originalPayload: str  # UTF-8 text when it decodes, else "base64:<…>"
-    truncatedFrom: int | None = None  # the payload's size when only PAYLOAD_KEPT bytes are kept
-    failureReason: FailureReason
-    agent: str | None = None  # the handler that failed (processing, timeout); None: invalid
-    errorMessage: str
-    retryCount: int = 0
-    consumerGroup: str
-    processingHost: str
-
-
-def payload_text(raw: bytes | None) -> str:
-    """Keep any payload losslessly: text as is, anything else base64 with a marker."""
-    if raw is None:
-        return ""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return "base64:" + base64.b64encode(raw).decode("ascii")
-
-
-def key_text(raw: bytes | None) -> str | None:
-    return None if raw is None else payload_text(raw[:KEY_KEPT])
-
-
-def dead_letter_id(topic: str, partition: int, offset: int, agent: str | None = None) -> str:
-    """Stable: a redelivered record gets the same id; per agent when one of several agents
-    reading a topic fails on it (each failure is its own record)."""
-    where = f"{topic}/{partition}/{offset}" + (f"/{agent}" if agent else "")
-    return str(uuid.uuid5(_DLQ_NAMESPACE, where))
-
-
-def payload_bytes(text: str) -> bytes | None:
-    """The original bytes back from ``payload_text`` (what a redrive sends)."""
-    if text.startswith("base64:"):
-        try:
-            return base64.b64decode(text.removeprefix("base64:"), validate=True)
-        except ValueError:
-            pass  # a text payload that happens to start with the marker
-    return text.encode("utf-8")
-
-
-def headers_of(letter: DeadLetter) -> dict[str, bytes]:
-    """Kafka headers of a DLQ record: enough to filter or route it without parsing the value."""
-    return {
-        "dlq-id": letter.id.encode(),
-        "dlq-reason": letter.failureReason.encode(),
-        "dlq-original-topic": letter.originalTopic.encode(),
-        "dlq-original-position": f"{letter.originalPartition}/{letter.originalOffset}".encode(),
-        "dlq-retries": str(letter.retryCount).encode(),
-    }
 
 
 class Entry(BaseModel):
@@ -172,3 +100,24 @@ def stats(entries: list[Entry]) -> dict[str, object]:
         "waiting": len(entries) - redriven,
         "oldest": None if oldest is None else utc_iso(oldest),
     }
+
+
+def triage(entries: list[Entry]) -> dict[str, list[str]]:
+    """The ids of ``entries`` a redrive asks for (``requested``), and of those it leaves:
+    ``alreadyRedriven``, ``truncated`` (the payload kept is not the whole record)."""
+    out: dict[str, list[str]] = {"requested": [], "alreadyRedriven": [], "truncated": []}
+    for entry in entries:
+        if entry.redrivenAt is not None:
+            out["alreadyRedriven"].append(entry.letter.id)
+        elif not redrivable(entry):
+            out["truncated"].append(entry.letter.id)
+        else:
+            out["requested"].append(entry.letter.id)
+    return out
+
+
+def redrive_request(dlq_id: str, requested_by: str) -> tuple[bytes, bytes]:
+    """Key and value of a request on the by-id topic: under the DLQ id, so the one agent owning
+    the id sees the record and every request for it in order, and redrives it once."""
+    request = RedriveRequested(id=dlq_id, requestedBy=requested_by)
+    return dlq_id.encode(), request.model_dump_json().encode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.dlq import DeadLetter
+from domain.dead_letter import DeadLetter
 from domain.envelope import Envelope
 from domain.messages import MESSAGE_TYPES
 

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from app.application import app
 from app.topics import dlq_index_topic
 from domain import dlq
-from domain.dlq import Entry, FailureReason, RedriveRequested
+from domain.dead_letter import FailureReason
+from domain.dlq import Entry
 from tables.dlq import dead_letters
 from views.http.bodies import json, read_body
 from views.http.errors import BadRequestError, problem
@@ -81,21 +82,11 @@ class RedriveBody(BaseModel):
 async def request_redrives(entries: list[Entry], by: str) -> dict[str, list[str]]:
     """A redrive request for each entry not redriven yet (the DLQ agent redrives each id once,
     so a request that crosses another one changes nothing)."""
-    requested, done_before, truncated = [], [], []
-    for entry in entries:
-        if entry.redrivenAt is not None:
-            done_before.append(entry.letter.id)
-            continue
-        if not dlq.redrivable(entry):
-            truncated.append(entry.letter.id)
-            continue
-        request = RedriveRequested(id=entry.letter.id, requestedBy=by)
-        sent = await dlq_index_topic.send(
-            key=request.id.encode(), value=request.model_dump_json().encode()
-        )
-        await sent
-        requested.append(request.id)
-    return {"requested": requested, "alreadyRedriven": done_before, "truncated": truncated}
+    answer = dlq.triage(entries)
+    for dlq_id in answer["requested"]:
+        key, value = dlq.redrive_request(dlq_id, by)
+        await (await dlq_index_topic.send(key=key, value=value))
+    return answer
 
 
 @app.page("/dlq/redrive")

@@ -23,7 +23,8 @@ from app.application import app
 from app.cli.create_topics import bootstrap_servers
 from app.topics import dlq_index_topic, orders_dlq_topic
 from domain import dlq
-from domain.dlq import DeadLetter, Entry, FailureReason, RedriveRequested
+from domain.dead_letter import DeadLetter, FailureReason
+from domain.dlq import Entry
 from tables.dlq import dead_letters
 
 ACTIONS = ("list", "show", "stats", "redrive")
@@ -84,19 +85,15 @@ async def _send_requests(ids: list[str]) -> None:
     try:
         by = f"cli {socket.gethostname()}"
         for dlq_id in ids:
-            request = RedriveRequested(id=dlq_id, requestedBy=by)
-            await producer.send_and_wait(
-                dlq_index_topic.get_topic_name(),
-                key=dlq_id.encode(),
-                value=request.model_dump_json().encode(),
-            )
+            key, value = dlq.redrive_request(dlq_id, by)
+            await producer.send_and_wait(dlq_index_topic.get_topic_name(), key=key, value=value)
     finally:
         await producer.stop()
 
 
 async def redrive(say: AppCommand, chosen: list[Entry], filed: set[str], wait: float) -> int:
     """Ask for the redrive of what is not redriven yet; wait until the workers did it."""
-    todo = [e.letter.id for e in chosen if dlq.redrivable(e) and e.letter.id in filed]
+    todo = dlq.triage([e for e in chosen if e.letter.id in filed])["requested"]
     for e in chosen:
         if e.letter.id not in filed:
             say.say(f"not filed yet     {e.letter.id}  (the workers' DLQ agent has not indexed "

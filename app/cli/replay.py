@@ -28,8 +28,8 @@ from app.application import app
 from app.cli.create_topics import bootstrap_servers
 from app.runtime.partitioning import partition_for
 from app.topics import inventory_commands_topic, orders_dlq_topic, orders_events_topic
-from domain import dlq, envelope
-from domain.dlq import DeadLetter
+from domain import envelope
+from domain.dead_letter import DeadLetter, payload_bytes
 from domain.envelope import Parsed
 from domain.replay import Projections, differences
 
@@ -49,7 +49,7 @@ async def dead_lettered(bootstrap: str) -> dict[str, set[str]]:
         except ValidationError:
             continue
         if letter.agent in out and letter.truncatedFrom is None:
-            parsed = envelope.parse(dlq.payload_bytes(letter.originalPayload))
+            parsed = envelope.parse(payload_bytes(letter.originalPayload))
             if isinstance(parsed, Parsed):
                 out[letter.agent].add(str(parsed.envelope.eventId))
     return out

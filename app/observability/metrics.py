@@ -20,7 +20,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from domain.dlq import FailureReason
+from domain.dead_letter import FailureReason
 
 disable_created_metrics()  # a *_created series per counter is noise for dashboards
 REGISTRY = CollectorRegistry()

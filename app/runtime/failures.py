@@ -25,10 +25,10 @@ from tenacity import (
 from app.application import app
 from app.observability.logs import audit, counters
 from app.runtime.errors import CircuitOpen, DependencyUnavailable
-from app.runtime.received import Received, audit_line, dead_letter
+from app.runtime.received import Received, audit_line
 from app.settings import settings
 from app.topics import orders_dlq_topic
-from domain.dlq import KEY_KEPT, DeadLetter, FailureReason, headers_of
+from domain.dead_letter import KEY_KEPT, DeadLetter, FailureReason, dead_letter, headers_of
 from domain.envelope import Invalid, Parsed
 from domain.types import now_utc
 

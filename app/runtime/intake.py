@@ -22,7 +22,7 @@ from app.runtime.received import Received, audit_line
 from app.settings import settings
 from app.topics import BY_NAME, logical_name
 from domain import envelope
-from domain.dlq import FailureReason
+from domain.dead_letter import error_text, reason_for
 from domain.envelope import Envelope, Invalid, Parsed, parse
 from domain.types import now_utc
 
@@ -90,11 +90,10 @@ async def _handle(
             log.warning("%s: gave up after %d tries: %r", where, tries[0], exc)  # one line
         else:
             log.exception("%s failed", where)
-        reason: FailureReason = "timeout" if isinstance(exc, TimeoutError) else "processing"
-        error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         await dead_letter_it(
-            rec, reason, error, result, retries=tries[0] - 1, agent=handler.__qualname__
-        )
+            rec, reason_for(exc), error_text(exc), result, retries=tries[0] - 1,
+            agent=handler.__qualname__,
+        )  # fmt: skip
         return "dead-lettered"
     if owner:
         counters.incr("received")

@@ -1,4 +1,4 @@
-"""Before the business rules, every agent does this with a raw record: audit line, DLQ record."""
+"""A raw record as the shell received it, and its line in the audit trail."""
 
 from __future__ import annotations
 
@@ -6,14 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.dlq import (
-    PAYLOAD_KEPT,
-    DeadLetter,
-    FailureReason,
-    dead_letter_id,
-    key_text,
-    payload_text,
-)
+from domain.dead_letter import key_text, payload_text
 from domain.envelope import Invalid, Parsed
 from domain.types import utc_iso
 
@@ -51,32 +44,3 @@ def audit_line(
         "payload": payload_text(rec.value),
         **extra,
     }
-
-
-def dead_letter(
-    rec: Received,
-    reason: FailureReason,
-    error: str,
-    *,
-    group: str,
-    host: str,
-    retries: int = 0,
-    now: datetime,
-    agent: str | None = None,
-) -> DeadLetter:
-    return DeadLetter(
-        id=dead_letter_id(rec.topic, rec.partition, rec.offset, agent),
-        agent=agent,
-        timestamp=now,
-        originalTopic=rec.topic,
-        originalPartition=rec.partition,
-        originalOffset=rec.offset,
-        originalKey=key_text(rec.key),
-        originalPayload=payload_text(rec.value[:PAYLOAD_KEPT] if rec.value else rec.value),
-        truncatedFrom=len(rec.value) if rec.value and len(rec.value) > PAYLOAD_KEPT else None,
-        failureReason=reason,
-        errorMessage=error,
-        retryCount=retries,
-        consumerGroup=group,
-        processingHost=host,
-    )

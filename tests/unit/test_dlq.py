@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from domain import dlq
-from domain.dlq import DeadLetter, Entry, RedriveRequested, payload_bytes, payload_text
+from domain import dead_letter, dlq
+from domain.dead_letter import DeadLetter, payload_bytes, payload_text
+from domain.dlq import Entry, RedriveRequested
 
 AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def entry(n: int, reason: str = "validation", redriven: bool = False) -> Entry:
     letter = DeadLetter(
-        id=dlq.dead_letter_id("orders.commands", 0, n), timestamp=AT.replace(minute=n),
+        id=dead_letter.dead_letter_id("orders.commands", 0, n), timestamp=AT.replace(minute=n),
         originalTopic="orders.commands", originalPartition=0, originalOffset=n,
         originalKey="u-1", originalPayload="{}", failureReason=reason,  # type: ignore[arg-type]
         errorMessage="x", consumerGroup="orders", processingHost="h",
@@ -58,22 +59,24 @@ def test_payload_bytes_undo_payload_text() -> None:
 
 
 def test_headers_say_why() -> None:
-    headers = dlq.headers_of(entry(4, "timeout").letter)
+    headers = dead_letter.headers_of(entry(4, "timeout").letter)
     assert headers["dlq-reason"] == b"timeout"
     assert headers["dlq-original-position"] == b"0/4"
     assert headers["dlq-original-topic"] == b"orders.commands"
 
 
 def test_a_payload_too_big_is_kept_in_part_and_not_redriven() -> None:
-    from app.runtime.received import Received, dead_letter
+    from app.runtime.received import Received
 
-    raw = b"x" * (dlq.PAYLOAD_KEPT + 10)
+    raw = b"x" * (dead_letter.PAYLOAD_KEPT + 10)
     rec = Received("orders.commands", 1, 7, b"k", raw)
-    letter = dead_letter(rec, "validation", "too big", group="g", host="h", now=AT)
-    assert letter.truncatedFrom == len(raw) and len(letter.originalPayload) == dlq.PAYLOAD_KEPT
+    letter = dead_letter.dead_letter(rec, "validation", "too big", group="g", host="h", now=AT)
+    assert (
+        letter.truncatedFrom == len(raw) and len(letter.originalPayload) == dead_letter.PAYLOAD_KEPT
+    )
     kept = Entry(letter=letter, dlqPartition=0, dlqOffset=0)
     assert not dlq.redrivable(kept)
     assert dlq.redrive(kept, RedriveRequested(id=letter.id, requestedBy="x")) is None
-    small = dead_letter(Received("t", 0, 1, None, b"{}"), "validation", "e", group="g", host="h",
-                        now=AT)  # fmt: skip
+    rec = Received("t", 0, 1, None, b"{}")
+    small = dead_letter.dead_letter(rec, "validation", "e", group="g", host="h", now=AT)
     assert small.truncatedFrom is None and small.originalPayload == "{}"

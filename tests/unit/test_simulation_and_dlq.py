@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from app.runtime.received import Received, audit_line, dead_letter
+from app.runtime.received import Received, audit_line
 from domain import simulation
-from domain.dlq import payload_text
+from domain.dead_letter import dead_letter, payload_text
 from domain.envelope import Invalid, Parsed, parse
 from domain.schemas import json_schemas
 
