@@ -9,6 +9,7 @@ from typing import Any
 
 from app.application import app
 from app.observability import metrics
+from app.runtime.assignment import owned_partitions
 from app.runtime.intake import consume, send_envelope
 from app.runtime.partitioning import partition_for
 from app.settings import settings
@@ -79,11 +80,7 @@ async def expire_deadlines() -> None:
 @app.on_rebalance_complete.connect
 async def rewatch(sender: Any, **kwargs: Any) -> None:
     """After a rebalance, watch exactly the waiting sagas of the partitions this worker owns."""
-    mine = {
-        tp.partition
-        for tp in app.assignor.assigned_actives()
-        if tp.topic == sagas.table.changelog_topic.get_topic_name()
-    }
+    mine = set(owned_partitions(sagas.table))
     deadlines.clear()
     for key, raw in sagas.table.items():
         if partition_for(key, settings.topic_partitions) in mine:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 import orjson
@@ -33,6 +34,11 @@ def decode(cursor: str) -> SortKey:
     if not isinstance(value, list):
         raise BadCursor(f"cursor {cursor!r} is not one this API gave")
     return tuple(value)
+
+
+def latest_first(moment: str | None) -> float:
+    """Sort key of an ISO 8601 time, latest first (and no time after every time)."""
+    return -datetime.fromisoformat(moment).timestamp() if moment else 0.0
 
 
 def page(

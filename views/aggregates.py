@@ -9,8 +9,9 @@ import faust
 from aiohttp import web
 
 from app.application import app
+from app.runtime.assignment import owned_partitions
 from app.settings import settings
-from domain import aggregates
+from domain import aggregates, paging
 from domain.aggregates import UserAggregate
 from domain.types import now_utc, utc_iso
 from tables.aggregates import orders_per_minute, revenue_hourly, user_aggregates
@@ -23,13 +24,9 @@ from views.http.routing import read_one, route
 SORTS = {
     "amount": lambda t: (-t["amountConfirmed"], t["userId"]),
     "orders": lambda t: (-t["ordersPlaced"], t["userId"]),
-    "recent": lambda t: (_negated(t["lastOrderAt"]), t["userId"]),
+    "recent": lambda t: (paging.latest_first(t["lastOrderAt"]), t["userId"]),
     "user": lambda t: (t["userId"],),
 }
-
-
-def _negated(moment: str | None) -> float:
-    return -datetime.fromisoformat(moment).timestamp() if moment else 0.0
 
 
 def _totals(state: UserAggregate) -> dict[str, Any]:
@@ -94,13 +91,11 @@ def scan_minutes(params: dict[str, str]) -> list[dict[str, Any]]:
     minutes = int(params.get("minutes", "60"))
     now = float(params.get("now") or now_utc().timestamp())
     starts = [now // 60 * 60 - 60 * i for i in range(minutes - 1, -1, -1)]
-    changelog = orders_per_minute.table.changelog_topic.get_topic_name()
-    owned = [tp.partition for tp in app.assignor.assigned_actives() if tp.topic == changelog]
     table = orders_per_minute.table
     return [
         {"partition": p, "starts": starts,
          "counts": [len(table.get((f"p{p}", (s, s + 60 - 0.1))) or {}) for s in starts]}
-        for p in owned
+        for p in owned_partitions(table)
     ]  # fmt: skip
 
 

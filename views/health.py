@@ -10,6 +10,7 @@ from aiohttp import web
 
 from app.adapters.catalog import caught_up as catalog_caught_up
 from app.application import app
+from app.runtime.assignment import unsettled
 from app.runtime.watchdog import stalled_partitions
 from app.settings import settings
 
@@ -28,10 +29,8 @@ def _group_state() -> tuple[list[str], str | None]:
         assigned = sorted(f"{tp.topic}/{tp.partition}" for tp in app.consumer.assignment())
     except Exception:
         return [], "consumer not started"
-    if app.rebalancing:
-        return assigned, "rebalancing"
-    if not app.tables.recovery.completed.is_set():
-        return assigned, "recovering tables from changelogs"
+    if moving := unsettled():
+        return assigned, moving
     if not catalog_caught_up.is_set():
         return assigned, "loading the catalog"
     if stalled := stalled_partitions():

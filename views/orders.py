@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
 from typing import Any
 
 import faust
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.application import app
 from app.settings import settings
+from domain import paging
 from domain.envelope import derive_event_id
 from domain.messages import LineItem, PlaceOrder
 from domain.order_status import TERMINAL, OrderStatus
@@ -55,11 +55,7 @@ def order_id_for(user_id: str, idempotency_key: str | None) -> str:
     return str(uuid.uuid5(_IDEMPOTENCY, f"{user_id}/{idempotency_key}"))
 
 
-STATUS_SORTS = {"recent": lambda s: (_negated(s["lastUpdated"]), s["orderId"])}
-
-
-def _negated(moment: str | None) -> float:
-    return -datetime.fromisoformat(moment).timestamp() if moment else 0.0
+STATUS_SORTS = {"recent": lambda s: (paging.latest_first(s["lastUpdated"]), s["orderId"])}
 
 
 @scannable("orders", order_statuses.table)

@@ -13,6 +13,7 @@ import logging
 import mode
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from app.adapters.kafka import bootstrap_servers, outside_group
 from app.application import app
 from app.settings import settings
 from app.topics import inventory_catalog_topic
@@ -22,10 +23,6 @@ from domain.messages import CatalogItem, RestockItem
 log = logging.getLogger(__name__)
 catalog: dict[str, CatalogItem] = {}
 caught_up = asyncio.Event()  # set once the topic's end (as of start) has been read
-
-
-def bootstrap_servers() -> str:
-    return ",".join(f"{url.host}:{url.port or 9092}" for url in app.conf.broker)
 
 
 @app.service
@@ -45,8 +42,7 @@ class CatalogReader(mode.Service):
 
     async def _follow(self) -> None:
         topic = inventory_catalog_topic.get_topic_name()
-        consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers(), enable_auto_commit=False,
-                                    auto_offset_reset="earliest", group_id=None)  # fmt: skip
+        consumer = outside_group(bootstrap_servers())
         await consumer.start()
         try:
             # create-topics makes it with the app's partition count, like every topic of ours

@@ -8,6 +8,8 @@ from collections.abc import AsyncIterator, Callable
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from app.adapters.kafka import outside_group
+
 
 class ReadToEnd:
     """The records of ``topics`` up to the end offsets seen at ``start``; partitions in parallel,
@@ -40,13 +42,7 @@ class ReadToEnd:
         ]
         self.missing = sorted(set(self.topics) - {tp.topic for tp in parts})
         if parts:
-            self.consumer = AIOKafkaConsumer(
-                bootstrap_servers=self.bootstrap,
-                group_id=None,
-                enable_auto_commit=False,
-                auto_offset_reset="earliest",
-                max_partition_fetch_bytes=4 * 1024 * 1024,
-            )
+            self.consumer = outside_group(self.bootstrap, max_partition_fetch_bytes=4 * 1024 * 1024)
             await self.consumer.start()
             self.consumer.assign(parts)
             await self.consumer.seek_to_beginning(*parts)

@@ -9,16 +9,13 @@ from pathlib import Path
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faust.cli import AppCommand, option
 
+from app.adapters.kafka import bootstrap_servers
 from app.application import app
 from app.settings import settings
 from app.topics import SPECS, TopicSpec
 from domain.schemas import json_schemas
 
 TOPIC_ALREADY_EXISTS = 36
-
-
-def bootstrap_servers() -> str:
-    return ",".join(f"{url.host}:{url.port or 9092}" for url in app.conf.broker)
 
 
 async def _check_existing(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) -> list[str]:

@@ -18,9 +18,9 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from app.adapters.kafka import bootstrap_servers
 from app.adapters.readall import read_all
 from app.application import app
-from app.cli.create_topics import bootstrap_servers
 from app.topics import dlq_index_topic, orders_dlq_topic
 from domain import dlq
 from domain.dead_letter import DeadLetter, FailureReason

@@ -23,9 +23,9 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
+from app.adapters.kafka import bootstrap_servers
 from app.adapters.readall import ReadToEnd, read_all
 from app.application import app
-from app.cli.create_topics import bootstrap_servers
 from app.runtime.partitioning import partition_for
 from app.topics import inventory_commands_topic, orders_dlq_topic, orders_events_topic
 from domain import envelope

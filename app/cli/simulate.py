@@ -11,16 +11,13 @@ from aiokafka import AIOKafkaProducer
 from faust.cli import AppCommand, option
 from tqdm import tqdm
 
+from app.adapters.kafka import bootstrap_servers
 from app.application import app
 from app.topics import BY_NAME
 from domain import envelope, scenario, simulation
 from domain.messages import Message
 
 Record = tuple[str, str, bytes]  # logical topic, key, value
-
-
-def bootstrap_servers() -> str:
-    return ",".join(f"{url.host}:{url.port or 9092}" for url in app.conf.broker)
 
 
 def _record(body: Message) -> Record:

@@ -9,6 +9,7 @@ import mode
 from aiokafka import AIOKafkaConsumer
 from faust.types import TP
 
+from app.adapters.kafka import bootstrap_servers, outside_group
 from app.application import app
 from app.settings import settings
 from app.topics import orders_dlq_topic
@@ -31,10 +32,7 @@ class DlqSize:
         tps = [TP(name, p) for p in range(settings.topic_partitions)]
         try:
             if self._consumer is None:
-                servers = ",".join(f"{u.host}:{u.port or 9092}" for u in app.conf.broker)
-                self._consumer = AIOKafkaConsumer(
-                    bootstrap_servers=servers, enable_auto_commit=False
-                )
+                self._consumer = outside_group(bootstrap_servers())
                 await asyncio.wait_for(self._consumer.start(), 5)
             ends = await asyncio.wait_for(self._consumer.end_offsets(tps), 3)
             starts = await asyncio.wait_for(self._consumer.beginning_offsets(tps), 3)

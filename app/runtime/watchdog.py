@@ -21,6 +21,7 @@ from faust.types import TP
 
 from app.application import app
 from app.observability.logs import health
+from app.runtime.assignment import unsettled
 from app.settings import settings
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ def held(tp: TP) -> dict[str, Any]:
 
 async def check() -> None:
     """One check of every owned input partition; stalls are recorded, then acted on."""
-    if app.rebalancing or not app.tables.recovery.completed.is_set():
+    if unsettled():
         progress.reset()  # a rebalance restarts every clock
         return
     owned = owned_inputs()

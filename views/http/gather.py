@@ -13,6 +13,7 @@ import faust
 from aiohttp import web
 
 from app.application import app
+from app.runtime.assignment import owned_partitions, unsettled
 from app.settings import settings
 from views.http.errors import problem
 from views.http.routing import FORWARDED, peers, unavailable
@@ -38,10 +39,9 @@ def scannable(name: str, table: faust.Table) -> Callable[[Scan], Scan]:
 def local_part(name: str, params: dict[str, str]) -> dict[str, Any]:
     """This worker's share: the partitions it owns now, and their items."""
     table, scan = SCANS[name]
-    if app.rebalancing or not app.tables.recovery.completed.is_set():
+    if unsettled():
         raise Unavailable("rebalancing or recovering")
-    changelog = table.changelog_topic.get_topic_name()
-    owned = sorted(tp.partition for tp in app.assignor.assigned_actives() if tp.topic == changelog)
+    owned = owned_partitions(table)
     return {"generation": app.consumer_generation_id, "partitions": owned, "items": scan(params)}
 
 

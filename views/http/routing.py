@@ -21,6 +21,7 @@ from pydantic import BaseModel
 
 from app.application import app
 from app.observability import tracing
+from app.runtime.assignment import unsettled
 from app.runtime.partitioning import partition_for
 from app.settings import settings
 from tables.store import JsonTable
@@ -71,7 +72,7 @@ def _owner_of(table: faust.Table, key: str) -> tuple[TP, str | None]:
 
 def _serving_locally(tp: TP) -> str | None:
     """Why this worker cannot answer for ``tp`` right now, or None when it can."""
-    if app.rebalancing or not app.tables.recovery.completed.is_set():
+    if unsettled():
         return "this worker is rebalancing or recovering its tables"
     if tp not in app.assignor.assigned_actives():
         return f"partition {tp.partition} of {tp.topic} is not active on this worker"
