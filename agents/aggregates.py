@@ -76,7 +76,7 @@ async def publish_snapshots() -> None:
         await send_envelope(envelope.build(totals, correlation_id=None))
 
 
-@app.on_partitions_revoked.connect
+@app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mode's SignalHandlerT fits no function
 async def drop_snapshots(sender: object, revoked: object, **kwargs: object) -> None:
     """Totals of partitions this worker may lose: their new owner publishes them from now on,
     and an older snapshot from here must not land after its newer one."""

@@ -10,6 +10,7 @@ record and every request for it in order, and redrives it once, whoever asked an
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from faust.types import EventT
 from pydantic import TypeAdapter, ValidationError
@@ -30,7 +31,7 @@ REDRIVEN_FROM = "redriven-from"
 ByIdMessage = TypeAdapter[Filed | RedriveRequested](Filed | RedriveRequested)
 
 
-async def index(event: EventT) -> str:
+async def index(event: EventT[Any]) -> str:
     msg = event.message
     try:
         letter = DeadLetter.model_validate_json(msg.value or b"")
@@ -49,7 +50,7 @@ async def index(event: EventT) -> str:
     return "indexed"
 
 
-async def keep(event: EventT) -> str:
+async def keep(event: EventT[Any]) -> str:
     msg = event.message
     try:
         request = ByIdMessage.validate_json(msg.value or b"")

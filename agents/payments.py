@@ -19,7 +19,7 @@ async def process_payment(parsed: Parsed) -> None:
     assert isinstance(body, AuthorizePayment | VoidPayment)
     record = payment_records.get(body.orderId)
     # raises after the retries, or at once while the circuit is open
-    outcome = await gateway.authorize(body) if payments.asks_gateway(record, body) else None
+    outcome = await gateway.authorize(body) if payments.asks_gateway(body, record) else None
     after, out = payments.decide(record, parsed, outcome=outcome, now=now_utc())
     if after is not None and after != record:
         payment_records.put(body.orderId, after)

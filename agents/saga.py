@@ -77,7 +77,7 @@ async def expire_deadlines() -> None:
         await send_envelope(envelope.build(timed_out, correlation_id=order_id, event_id=event_id))
 
 
-@app.on_rebalance_complete.connect
+@app.on_rebalance_complete.connect  # type: ignore[arg-type]  # mode's SignalHandlerT fits no function
 async def rewatch(sender: Any, **kwargs: Any) -> None:
     """After a rebalance, watch exactly the waiting sagas of the partitions this worker owns."""
     mine = set(owned_partitions(sagas.table))

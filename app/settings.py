@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     def longest_handling(self) -> float:
         """The longest one record can be handled: every try timing out, with the backoff between
         (5 s tries, 3 retries, 1 + 2 + 4 s: 27 s)."""
-        waits = sum(
+        waits: float = sum(
             min(self.retry_base * 2**n, self.retry_max_delay) for n in range(self.retry_max)
         )
         return (self.retry_max + 1) * self.handler_timeout + waits

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import anchors, pipeline
+from bench import anchors, measure, pipeline
 from localkafka import Broker, ensure_jars
 
 ANCHORS = ("raw_forward", "raw_stateful", "quix_stateful", "faust_forward_defaults",
@@ -52,7 +52,7 @@ def ratio(value: float, raw: float | None) -> float | None:
 
 async def measure_anchors(bootstrap: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     source = "bench.in"
-    await anchors.create_topics(bootstrap, [source])
+    await measure.create_topics(bootstrap, [source])
     started = time.monotonic()
     await anchors.produce_backlog(bootstrap, source, args.messages)
     print(f"backlog: {args.messages:,} orders in {time.monotonic() - started:.1f}s", flush=True)

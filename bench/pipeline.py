@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from bench.measure import Offsets, cpu_seconds, machine_jiffies, peak_rss_mb
 from domain import envelope, scenario
-from domain.messages import Message
+from domain.messages import Message, PlaceOrder
 from tests.support.system import System, Worker, eventually
 
 TERMINAL_EVENTS = {"OrderConfirmed", "OrderCancelled", "OrderRejected"}
@@ -66,10 +67,17 @@ def load_shop(system: System, seed: int) -> None:
     asyncio.run(_send_all(system.bootstrap, setup))
     first = system.workers[0]
     for n in range(USERS):
-        user = scenario.user_id(seed, n)
-        eventually(lambda user=user: first.get(f"/users/{user}").status_code == 200, 60)
+        eventually(partial(_registered, first, scenario.user_id(seed, n)), 60)
     for w in system.workers:
-        eventually(lambda w=w: len(w.get("/catalog").json()["items"]) >= 7, 60)
+        eventually(partial(_priced, w), 60)
+
+
+def _registered(worker: Worker, user: str) -> bool:
+    return bool(worker.get(f"/users/{user}").status_code == 200)
+
+
+def _priced(worker: Worker) -> bool:
+    return len(worker.get("/catalog").json()["items"]) >= 7
 
 
 async def _terminal_watch(system: System, order_ids: set[str], ready: asyncio.Event,
@@ -118,12 +126,12 @@ async def throughput(system: System, orders: int, seed: int, broker_pid: int | N
                      profile: bool = False) -> dict[str, Any]:  # fmt: skip
     steps = [s for s in scenario.orders(orders + orders // 10, seed=seed, users=USERS)
              if s.intent != "gateway_down"]  # fmt: skip
-    places = [s.message for s in steps if isinstance(s.message, scenario.PlaceOrder)][:orders]
+    places = [s.message for s in steps if isinstance(s.message, PlaceOrder)][:orders]
     wanted = {p.orderId for p in places}
     records = [
         _record(system, s.message)
         for s in steps
-        if not isinstance(s.message, scenario.PlaceOrder) or s.message.orderId in wanted
+        if not isinstance(s.message, PlaceOrder) or s.message.orderId in wanted
     ]
     pids = [w.proc.pid for w in system.workers if w.proc]
     traffic = Offsets(system.bootstrap, _business_topics(system))
@@ -175,7 +183,7 @@ async def _one_order(session: aiohttp.ClientSession, url: str, user: str, due: f
         wait = {"wait": f"{min(left, 10):.1f}", "until": "terminal"}
         async with session.get(f"{url}/orders/{order_id}/status", params=wait) as resp:
             if resp.status == 200:
-                status = (await resp.json())["status"]
+                status = str((await resp.json())["status"])
                 if status == "CONFIRMED":
                     return time.monotonic() - due
                 if status in ("CANCELLED", "REJECTED"):

@@ -21,11 +21,11 @@ def orders(count: int, users: int = 1000, seed: int = 7) -> Iterator[tuple[bytes
     rng = random.Random(seed)
     for i in range(count):
         user = f"user-{rng.randrange(users)}"
-        items = [
-            {"sku": rng.choice(SKUS), "quantity": rng.randint(1, 3),
-             "unitPrice": round(rng.uniform(5, 300), 2)}
+        lines = [
+            (rng.choice(SKUS), rng.randint(1, 3), round(rng.uniform(5, 300), 2))
             for _ in range(rng.randint(1, 3))
-        ]  # fmt: skip
+        ]
+        items = [{"sku": s, "quantity": q, "unitPrice": p} for s, q, p in lines]
         order = {
             "eventId": str(uuid.UUID(int=rng.getrandbits(128))),
             "eventType": "OrderCreated",
@@ -35,7 +35,7 @@ def orders(count: int, users: int = 1000, seed: int = 7) -> Iterator[tuple[bytes
                 "orderId": str(uuid.UUID(int=rng.getrandbits(128))),
                 "userId": user,
                 "items": items,
-                "amount": round(sum(it["quantity"] * it["unitPrice"] for it in items), 2),
+                "amount": round(sum(q * p for _, q, p in lines), 2),
                 "currency": "EUR",
                 "seq": i,
             },

@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict
 
@@ -57,7 +57,9 @@ class PaymentRecord(BaseModel):
     rejectionReason: str | None = None
 
 
-def asks_gateway(record: PaymentRecord | None, command: AuthorizePayment | VoidPayment) -> bool:
+def asks_gateway(
+    command: AuthorizePayment | VoidPayment, record: PaymentRecord | None
+) -> TypeGuard[AuthorizePayment]:
     """Only a first authorization goes to the gateway: a repeat is answered from the record."""
     return isinstance(command, AuthorizePayment) and record is None
 

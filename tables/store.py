@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-import faust
+from faust.types import TableT
 from pydantic import BaseModel
 
 from app.application import app
@@ -21,7 +21,7 @@ class JsonTable(Generic[M]):
     def __init__(self, name: str, model: type[M], help: str) -> None:
         self.model = model
         self.subscribers: list[Callable[[str], None]] = []
-        self.table: faust.Table = app.Table(
+        self.table: TableT[Any, Any] = app.Table(
             name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
             help=help, extra_topic_configs=settings.durability(),
         )  # fmt: skip

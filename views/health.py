@@ -17,7 +17,8 @@ from app.settings import settings
 
 async def _broker_reachable() -> str | None:
     try:
-        client = app.producer._ensure_producer().client  # aiokafka's client on this event loop
+        producer: Any = app.producer  # Faust's private handle on aiokafka's client
+        client = producer._ensure_producer().client  # the client on this event loop
         await asyncio.wait_for(client.fetch_all_metadata(), timeout=3)
     except Exception as exc:
         return f"broker unreachable: {type(exc).__name__}"

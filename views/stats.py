@@ -13,6 +13,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 from app.application import app
 from app.observability import dashboard, metrics, stats
+from app.observability.dlq_size import dlq_size
 from app.settings import settings
 from views.http.bodies import json
 from views.http.routing import FORWARDED, peers
@@ -23,7 +24,7 @@ class MetricsView(faust.web.View):
     """Faust's sensor and the business metrics of this worker, for Prometheus to scrape."""
 
     async def get(self, request: web.Request) -> web.Response:
-        await stats.dlq_size.refresh()
+        await dlq_size.refresh()
         # The classic text format (0.0.4): every Prometheus since 2.0 reads it.
         return web.Response(
             body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4}

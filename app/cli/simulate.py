@@ -15,7 +15,7 @@ from app.adapters.kafka import bootstrap_servers
 from app.application import app
 from app.topics import BY_NAME
 from domain import envelope, scenario, simulation
-from domain.messages import Message
+from domain.messages import Message, PlaceOrder
 
 Record = tuple[str, str, bytes]  # logical topic, key, value
 
@@ -52,7 +52,7 @@ def _commands(
     ]
     every = round(1 / corrupt_ratio) if corrupt_ratio else 0
     for i, step in enumerate(scenario.orders(orders, seed=seed, users=users)):
-        intents[step.intent] += isinstance(step.message, scenario.PlaceOrder)
+        intents[step.intent] += isinstance(step.message, PlaceOrder)
         yield _record(step.message)
         if every and (i + 1) % every == 0:
             intents["corrupt"] += 1

@@ -22,7 +22,7 @@ from prometheus_client.registry import Collector
 
 from domain.dead_letter import FailureReason
 
-disable_created_metrics()  # a *_created series per counter is noise for dashboards
+disable_created_metrics()  # type: ignore[no-untyped-call]  # a *_created series per counter is noise
 REGISTRY = CollectorRegistry()
 DLQ_REASONS: tuple[str, ...] = get_args(FailureReason)
 ORDER_OUTCOMES = ("CONFIRMED", "CANCELLED", "REJECTED")

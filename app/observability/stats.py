@@ -42,7 +42,7 @@ def _is_ours(topic: str) -> bool:
 def lag() -> list[dict[str, Any]]:
     """Per partition this worker consumes: log end offset (as of the last fetch) minus the offset
     Faust committed (else the next one it will read)."""
-    consumer = app.consumer
+    consumer: Any = app.consumer  # its offsets are Faust's private state
     try:
         assigned = consumer.assignment()
     except Exception:  # not started yet

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import weakref
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 import faust
 from faust.streams import _current_event
@@ -24,6 +25,7 @@ from app.topics import BY_NAME, logical_name
 from domain import envelope
 from domain.dead_letter import error_text, reason_for
 from domain.envelope import Envelope, Invalid, Parsed, parse
+from domain.messages import MESSAGE_TYPES
 from domain.types import now_utc
 
 log = logging.getLogger(__name__)
@@ -32,13 +34,13 @@ log = logging.getLogger(__name__)
 HELD = settings.held_partitions()
 
 
-def received(event: faust.EventT) -> Received:
+def received(event: faust.EventT[Any]) -> Received:
     msg = event.message
     return Received(msg.topic, msg.partition, msg.offset, msg.key, msg.value)
 
 
 async def handle(
-    event: faust.EventT,
+    event: faust.EventT[Any],
     topic: faust.TopicT,
     handler: Handler,
     *,
@@ -108,7 +110,7 @@ WITHIN = 0.005
 
 
 async def consume(
-    stream: faust.StreamT,
+    stream: faust.Stream[Any],
     topic: faust.TopicT,
     handler: Handler,
     *,
@@ -137,18 +139,18 @@ async def consume(
 
 
 async def _by_key(
-    events: Sequence[faust.EventT], topic: faust.TopicT, handler: Handler, **options: bool
+    events: Sequence[faust.EventT[Any]], topic: faust.TopicT, handler: Handler, **options: bool
 ) -> list[str]:
     """Records of one key in offset order, records of different keys at the same time, so one
     slow call (a payment gateway) does not hold the others.
 
     Each record is handled with itself as Faust's ``current_event()``: a table writes to the
     RocksDB partition and the changelog partition of the current event (task-local here)."""
-    by_key: dict[bytes | None, list[faust.EventT]] = {}
+    by_key: dict[bytes | None, list[faust.EventT[Any]]] = {}
     for event in events:
         by_key.setdefault(event.message.key, []).append(event)
 
-    async def in_order(group: list[faust.EventT]) -> list[str]:
+    async def in_order(group: list[faust.EventT[Any]]) -> list[str]:
         done = []
         for event in group:
             _current_event.set(weakref.ref(event))
@@ -160,7 +162,7 @@ async def _by_key(
 
 
 async def _until_handled(
-    event: faust.EventT, topic: faust.TopicT, handler: Handler, **options: bool
+    event: faust.EventT[Any], topic: faust.TopicT, handler: Handler, **options: bool
 ) -> str:
     """``handle`` keeps what a handler raises, and dead-letters what cannot be forwarded; what
     still escapes it is retried with backoff until it goes through. Faust acks a whole
@@ -199,7 +201,7 @@ async def misplaced(
 async def send_envelope(env: Envelope) -> None:
     """Send one envelope to its topic, keyed as the topic says, in a producer span whose trace
     context travels in the record's headers (none while tracing is off)."""
-    body_type = envelope.MESSAGE_TYPES[env.eventType]
+    body_type = MESSAGE_TYPES[env.eventType]
     key = str(env.data[body_type.key_field])
     with tracing.producing(body_type.stream, env.eventType, env.eventId) as headers:
         await BY_NAME[body_type.stream].send(

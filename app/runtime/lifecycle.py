@@ -26,22 +26,22 @@ def _tps(tps: Any) -> list[str]:
     return sorted(f"{tp.topic}/{tp.partition}" for tp in tps)
 
 
-@app.on_worker_init.connect
+@app.on_worker_init.connect  # type: ignore[arg-type]  # mode's SignalHandlerT fits no function
 def open_logs(sender: Any, **kwargs: Any) -> None:
     logs.configure(*_paths())
 
 
-@app.on_partitions_assigned.connect
+@app.on_partitions_assigned.connect  # type: ignore[arg-type]
 async def log_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
     logs.health("partitions_assigned", partitions=_tps(assigned))
 
 
-@app.on_partitions_revoked.connect
+@app.on_partitions_revoked.connect  # type: ignore[arg-type]
 async def log_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
     logs.health("partitions_revoked", partitions=_tps(revoked))
 
 
-@app.on_rebalance_complete.connect
+@app.on_rebalance_complete.connect  # type: ignore[arg-type]
 async def log_recovered(sender: Any, **kwargs: Any) -> None:
     logs.health("recovery_done", assigned=_tps(app.consumer.assignment()))
 

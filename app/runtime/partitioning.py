@@ -10,7 +10,7 @@ from app.application import app
 
 def partition_for(key: bytes, partitions: int) -> int:
     """Same as the Java client's and aiokafka's DefaultPartitioner for a non-null key."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def expected_partition(topic: faust.TopicT, key: bytes) -> int | None:

@@ -28,7 +28,8 @@ def free_port() -> int:
 
 def eventually(check: Callable[[], T], timeout: float = 30.0, interval: float = 0.25) -> T:
     """Poll ``check`` until it returns a truthy value without raising; fail with the last error."""
-    deadline, last = time.monotonic() + timeout, None
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
     while time.monotonic() < deadline:
         try:
             result = check()

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import faust
 from aiohttp import web
+from faust.types import TableT
 
 from app.application import app
 from app.runtime.assignment import owned_partitions, unsettled
@@ -19,14 +20,14 @@ from views.http.errors import problem
 from views.http.routing import FORWARDED, peers, unavailable
 
 Scan = Callable[[dict[str, str]], list[dict[str, Any]]]
-SCANS: dict[str, tuple[faust.Table, Scan]] = {}
+SCANS: dict[str, tuple[TableT[Any, Any], Scan]] = {}
 
 
 class Unavailable(Exception):
     pass
 
 
-def scannable(name: str, table: faust.Table) -> Callable[[Scan], Scan]:
+def scannable(name: str, table: TableT[Any, Any]) -> Callable[[Scan], Scan]:
     """Register ``scan(params) -> items`` over this worker's active partitions of ``table``."""
 
     def register(scan: Scan) -> Scan:

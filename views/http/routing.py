@@ -10,13 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import aiohttp
-import faust
 import mode
 from aiohttp import web
-from faust.types import TP
+from faust.types import TP, TableT
 from pydantic import BaseModel
 
 from app.application import app
@@ -61,7 +60,7 @@ def unavailable(detail: str) -> web.Response:
     return problem(503, "unavailable", detail, headers={"Retry-After": str(settings.retry_after)})
 
 
-def _owner_of(table: faust.Table, key: str) -> tuple[TP, str | None]:
+def _owner_of(table: TableT[Any, Any], key: str) -> tuple[TP, str | None]:
     changelog = table.changelog_topic.get_topic_name()
     tp = TP(changelog, partition_for(key.encode(), table.partitions or settings.topic_partitions))
     for url, topics in app.router.tables_metadata().items():
@@ -80,7 +79,10 @@ def _serving_locally(tp: TP) -> str | None:
 
 
 async def route(
-    request: web.Request, table: faust.Table, key: str, local: Callable[[], Awaitable[web.Response]]
+    request: web.Request,
+    table: TableT[Any, Any],
+    key: str,
+    local: Callable[[], Awaitable[web.Response]],
 ) -> web.Response:
     tp, owner = _owner_of(table, key)
     if owner is None:
