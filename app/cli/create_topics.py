@@ -1,19 +1,16 @@
-"""CLI commands on the app: ``create-topics`` and ``schemas`` (``faust -A app …``)."""
+"""``faust -A app create-topics``: every topic of the system, idempotent (compose's kafka-init)."""
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from faust.cli import AppCommand, option
+from faust.cli import AppCommand
 
 from app.adapters.kafka import bootstrap_servers
 from app.application import app
 from app.settings import settings
 from app.topics import SPECS, TopicSpec
-from domain.schemas import json_schemas
 
 TOPIC_ALREADY_EXISTS = 36
 
@@ -75,18 +72,3 @@ async def _create(
         else:
             problems.append(f"cannot create {name}: error {code}: {message}")
     return problems
-
-
-@app.command(
-    option("--out", default=None, help="Write one <eventType>.schema.json per message here.")
-)
-async def schemas(self: AppCommand, out: str | None) -> None:
-    """Print (or write) the JSON Schema of every message, envelope included."""
-    docs = json_schemas()
-    if out is None:
-        print(json.dumps(docs, indent=2))
-        return
-    Path(out).mkdir(parents=True, exist_ok=True)
-    for name, doc in docs.items():
-        (Path(out) / f"{name}.schema.json").write_text(json.dumps(doc, indent=2) + "\n")
-    self.say(f"wrote {len(docs)} schemas to {out}")
