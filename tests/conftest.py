@@ -12,6 +12,16 @@ import pytest
 from tests.support.system import System, Worker
 
 pytest_plugins = ["localkafka.pytest_plugin"]
+TESTS = Path(__file__).parent
+# the folder says what a test needs: ``pytest -m "not integration and not e2e"`` needs no broker
+MARKS = {"integration": pytest.mark.integration, "e2e": pytest.mark.e2e}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        mark = MARKS.get(item.path.relative_to(TESTS).parts[0])
+        if mark is not None:
+            item.add_marker(mark)
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 from app.observability import logs
@@ -18,6 +19,7 @@ def test_lines_errors_and_rates_reach_the_files(tmp_path: Path) -> None:
         # what Faust's worker does with the handlers given as `loghandlers`
         logging.getLogger("some.library").addHandler(logs.ErrorsToHealthLog())
         logging.getLogger("some.library").error("disk %s", "full")
+        logs.counters.rates()  # rates are since the last call: other tests counted before
         logs.counters.incr("received", 4)
         logs.counters.incr("valid", 3)
         rates = logs.counters.rates()
@@ -35,3 +37,26 @@ def test_nothing_is_created_until_a_line_is_written(tmp_path: Path) -> None:
     logs.configure(tmp_path / "a" / "audit.jsonl", tmp_path / "a" / "health.jsonl")
     logs.flush()
     assert not (tmp_path / "a").exists()
+
+
+def test_audit_lines_written_and_recent_health_lines_are_kept(tmp_path: Path) -> None:
+    logs.configure(tmp_path / "audit.jsonl", tmp_path / "health.jsonl")
+    try:
+        for n in range(3):
+            logs.audit({"offset": n})
+        logs.health("start", worker="http://w1")
+        deadline = time.monotonic() + 5
+        while logs.audit_lines()[0] < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert logs.audit_lines() == (3, 0)
+        assert logs.recent_health[-1]["event"] == "start"
+    finally:
+        logs.flush()
+
+
+def test_the_audit_writer_reports_a_failed_write_and_keeps_going(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "audit.jsonl").mkdir()  # a folder where the file should be: open() fails
+    writer = logs.JsonLines(tmp_path / "audit.jsonl")
+    writer.put({"offset": 1})
+    writer.close()
+    assert writer.failed == 1 and not writer._thread.is_alive()

@@ -1,40 +1,14 @@
-"""The worker-speed helpers: the log level Faust leaves behind, keyed concurrency of a batch."""
+"""The shell's batches: keys at once, each in order with its own event, nothing acked unhandled."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import faust
 import pytest
-from faust.utils.terminal.spinners import SpinnerHandler
 
-from app.observability import logs
-from app.runtime import failures, intake, performance
-
-
-@pytest.fixture()
-def root_logger() -> Iterator[logging.Logger]:
-    root = logging.getLogger()
-    saved = (root.level, list(root.handlers))
-    yield root
-    root.setLevel(saved[0])
-    root.handlers = saved[1]
-
-
-def test_the_spinner_handler_goes_and_debug_records_are_not_built(root_logger) -> None:  # type: ignore[no-untyped-def]
-    # what Faust's worker leaves at -l warn: a handler at WARNING, a spinner, the root at DEBUG
-    stream = logging.StreamHandler()
-    stream.setLevel(logging.WARNING)
-    root_logger.handlers = [stream, SpinnerHandler(spinner=None, level=logging.DEBUG)]
-    root_logger.setLevel(logging.DEBUG)
-    assert logging.getLogger("aiokafka.producer").isEnabledFor(logging.DEBUG)
-    performance.restore_log_level()
-    assert root_logger.handlers == [stream]
-    assert not logging.getLogger("aiokafka.producer").isEnabledFor(logging.DEBUG)
-    assert logging.getLogger("aiokafka.producer").isEnabledFor(logging.WARNING)
+from app.runtime import failures, intake
 
 
 @dataclass(eq=False)
@@ -95,11 +69,3 @@ async def test_what_escapes_handle_is_retried_so_the_batch_never_acks_it_unhandl
 class _FastRetries:
     retry_base: float = 0.001
     retry_max_delay: float = 0.001
-
-
-def test_the_audit_writer_reports_a_failed_write_and_keeps_going(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / "audit.jsonl").mkdir()  # a folder where the file should be: open() fails
-    writer = logs.JsonLines(tmp_path / "audit.jsonl")
-    writer.put({"offset": 1})
-    writer.close()
-    assert writer.failed == 1 and not writer._thread.is_alive()

@@ -1,24 +1,12 @@
-"""What keeps a worker from passing work that was not done (issue 17), without a broker: the stall
-clock of the watchdog and the marker that says the local table stores can be trusted."""
+"""Local table stores are trusted only after a stop that left nothing unsent."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from faust.types import TP
 
 from app.runtime import local_state
-from app.runtime.watchdog import Progress
-
-
-def test_the_stall_clock_follows_the_committed_offset() -> None:
-    progress, tp = Progress(), TP("t.orders.commands", 1)
-    assert progress.observe(tp, 0, 1066, now=100.0) == 0.0  # first look: records waiting
-    assert progress.observe(tp, 0, 1066, now=160.0) == 60.0  # nothing committed since
-    assert progress.observe(tp, 5, 1066, now=170.0) == 0.0  # it moved
-    assert progress.observe(tp, 5, 1066, now=200.0) == 30.0
-    assert progress.observe(tp, 1066, 1066, now=400.0) == 0.0  # caught up: nothing waits
 
 
 def test_local_tables_are_wiped_after_a_stop_that_left_writes_unsent(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -19,12 +20,18 @@ from domain.messages import (
     StockReserved,
     StockUnavailable,
 )
-from domain.saga import SagaState, decide
+from domain.saga import SagaState, decide, ended
 from tests.support.events import body_of, event, event_id
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
 TIMEOUT = timedelta(seconds=30)
+
+
 IDS = {"orderId": "o-1", "userId": "u-1"}
+
+
 CREATED = OrderCreated(
     **IDS,
     customer=Customer(name="Ada", email="ada@example.com", tier="standard"),
@@ -36,10 +43,20 @@ CREATED = OrderCreated(
     currency="EUR",
     createdAt=NOW,
 )
+
+
 RES_A = StockReserved(**IDS, sku="a", quantity=1)
+
+
 RES_B = StockReserved(**IDS, sku="b", quantity=2)
+
+
 UNAV_B = StockUnavailable(**IDS, sku="b", requested=2, available=1)
+
+
 AUTH = PaymentAuthorized(**IDS, amount="20", authorizationCode="AUTH-1", processedAt=NOW)
+
+
 DECLINE = PaymentRejected(**IDS, amount="20", rejectionReason="card declined", processedAt=NOW)
 
 
@@ -206,3 +223,23 @@ def test_customer_cancellation_while_waiting_compensates(
     assert state is not None and state.stage == stage and out[-1] == sent
     if stage == "CANCELLED":
         assert state.reason == "cancelled by customer: changed my mind"
+
+
+@pytest.mark.parametrize(
+    ("events", "outcome"),
+    [
+        ((CREATED,), None),
+        ((CREATED, RES_A, RES_B), None),
+        ((CREATED, RES_A, RES_B, AUTH), "confirmed"),
+        ((CREATED, RES_A, UNAV_B), "out_of_stock"),
+        ((CREATED, RES_A, RES_B, DECLINE), "payment_rejected"),
+        ((CREATED, RES_A, timed_out("stock")), "timeout"),
+        ((CREATED, RES_A, RES_B, timed_out("payment")), "timeout"),
+        ((CREATED, UNAV_B, RES_A), None),  # a late reservation after the end counts nothing
+    ],
+)
+def test_a_saga_ends_once_with_its_outcome(events: tuple[Any, ...], outcome: str | None) -> None:
+    before, _ = run(*events[:-1]) if len(events) > 1 else (None, [])
+    after, _ = run(*events)
+    assert ended(before, after) == outcome
+    assert after is not None and after.startedAt is not None

@@ -1,11 +1,11 @@
-"""The DLQ's rules without a broker: filing, redriving once, selecting, stats, payload bytes."""
+"""The DLQ slice's rules: filed once, redriven once, selected, counted, triaged."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from domain import dead_letter, dlq
-from domain.dead_letter import DeadLetter, payload_bytes, payload_text
+from domain.dead_letter import DeadLetter
 from domain.dlq import Entry, RedriveRequested
 
 AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -51,18 +51,6 @@ def test_stats() -> None:
         "byTopic": {"orders.commands": 3}, "redriven": 1, "waiting": 2,
         "oldest": "2026-11-24T12:01:00.000Z",
     }  # fmt: skip
-
-
-def test_payload_bytes_undo_payload_text() -> None:
-    for raw in (b'{"a": 1}', b"\xff\xfe\x00binary", b"", b"base64:not really"):
-        assert payload_bytes(payload_text(raw)) == raw
-
-
-def test_headers_say_why() -> None:
-    headers = dead_letter.headers_of(entry(4, "timeout").letter)
-    assert headers["dlq-reason"] == b"timeout"
-    assert headers["dlq-original-position"] == b"0/4"
-    assert headers["dlq-original-topic"] == b"orders.commands"
 
 
 def test_a_payload_too_big_is_kept_in_part_and_not_redriven() -> None:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from app.settings import Settings
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+README = (Path(__file__).resolve().parents[3] / "README.md").read_text()
 
 
 def test_every_setting_is_documented_in_the_readme() -> None:

@@ -33,11 +33,16 @@ from domain.order_status import (
     STOCK_RESERVED,
     OrderStatus,
     evolve,
+    finished,
     next_status,
 )
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
 IDS = {"orderId": "o-1", "userId": "u-1"}
+
+
 CREATED_EVT = OrderCreated(
     **IDS,
     customer=Customer(name="Ada", email="ada@example.com", tier="standard"),
@@ -46,13 +51,29 @@ CREATED_EVT = OrderCreated(
     currency="EUR",
     createdAt=NOW,
 )
+
+
 RESERVED = StockReserved(**IDS, sku="s-1", quantity=1)
+
+
 UNAVAILABLE = StockUnavailable(**IDS, sku="s-1", requested=1, available=0)
+
+
 AUTHORIZED = PaymentAuthorized(**IDS, amount="9.99", authorizationCode="A1", processedAt=NOW)
+
+
 DECLINED = PaymentRejected(**IDS, amount="9.99", rejectionReason="limit", processedAt=NOW)
+
+
 CONFIRMED_EVT = OrderConfirmed(**IDS)
+
+
 CANCELLED_EVT = OrderCancelled(**IDS, reason="timeout")
+
+
 REJECTED_EVT = OrderRejected(**IDS, reasons=["unknown customer"])
+
+
 VOIDED = PaymentVoided(**IDS, amount="9.99", authorizationCode="A1", voidedAt=NOW)
 
 
@@ -156,3 +177,20 @@ def test_stock_reserved_only_once_every_item_is_reserved_and_voids_show() -> Non
     assert both.status == STOCK_RESERVED
     voided = fold(CREATED_EVT, RESERVED, CANCELLED_EVT, AUTHORIZED, VOIDED)
     assert voided.status == CANCELLED and voided.details["paymentStatus"] == "VOIDED"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "counted"),
+    [
+        (None, "CREATED", None),
+        ("CREATED", "CONFIRMED", "CONFIRMED"),
+        (None, "REJECTED", "REJECTED"),
+        ("STOCK_RESERVED", "CANCELLED", "CANCELLED"),
+        ("CANCELLED", "CANCELLED", None),  # a redelivered or late event
+    ],
+)
+def test_an_order_is_counted_when_it_first_becomes_terminal(
+    before: str | None, after: str, counted: str | None
+) -> None:
+    old = None if before is None else OrderStatus(orderId="o-1", status=before)
+    assert finished(old, OrderStatus(orderId="o-1", status=after)) == counted

@@ -1,4 +1,4 @@
-"""Aggregate arithmetic, idempotency per order, window bucketing, paging."""
+"""Aggregate arithmetic, idempotency per order, window bucketing."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain import aggregates, paging
+from domain import aggregates
 from domain.messages import (
     Customer,
     OrderCancelled,
@@ -98,24 +98,6 @@ def test_hour_buckets() -> None:
     assert aggregates.hour_start(NOW) == datetime(2026, 11, 24, 10, tzinfo=UTC)
     hours = aggregates.last_hours(NOW, 3)
     assert hours == [datetime(2026, 11, 24, h, tzinfo=UTC) for h in (8, 9, 10)]
-
-
-def test_paging_walks_every_item_once_in_order() -> None:
-    items = [{"id": f"u{i:02d}", "amount": i % 7} for i in range(23)]
-    key = lambda i: (-i["amount"], i["id"])  # noqa: E731
-    seen, cursor = [], None
-    while True:
-        shown, cursor = paging.page(items, key, 5, cursor)
-        seen += shown
-        if cursor is None:
-            break
-    assert seen == sorted(items, key=key)
-
-
-@pytest.mark.parametrize("cursor", ["!!!", "bm90IGpzb24", paging.encode(("a",)).replace("W", "e")])
-def test_bad_cursors_are_a_clear_error(cursor: str) -> None:
-    with pytest.raises(paging.BadCursor):
-        paging.page([{"id": "x", "amount": 1}], lambda i: (-i["amount"], i["id"]), 5, cursor)
 
 
 def test_windows_are_read_from_the_state_so_a_redelivery_rewrites_them_alike() -> None:

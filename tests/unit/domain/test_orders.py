@@ -1,0 +1,88 @@
+"""The order handler's rules: accepted priced with the customer, or rejected with every reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from domain import users
+from domain.messages import (
+    CatalogItem,
+    LineItem,
+    OrderCreated,
+    OrderRejected,
+    PlaceOrder,
+)
+from domain.orders import place_order
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+CATALOG = {
+    "kb": CatalogItem(sku="kb", name="Keyboard", unitPrice=Decimal("89.90")),
+    "chair": CatalogItem(sku="chair", name="Chair", unitPrice=Decimal("329.00")),
+}
+
+
+ADA = users.UserProfile(userId="u-1", name="Ada", email="ada@example.com", tier="gold")
+
+
+def order(*lines: tuple[str, int], currency: str = "EUR", user: str = "u-1") -> PlaceOrder:
+    return PlaceOrder(
+        orderId="o-1",
+        userId=user,
+        currency=currency,
+        items=[LineItem(sku=s, quantity=q) for s, q in lines],
+    )
+
+
+def test_valid_order_is_created_priced_with_the_customer_snapshot() -> None:
+    result = place_order(order(("kb", 2), ("chair", 1)), ADA, CATALOG, NOW)
+    assert isinstance(result, OrderCreated)
+    assert result.amount == Decimal("508.80")
+    assert [(i.sku, i.name, i.unitPrice) for i in result.items] == [
+        ("kb", "Keyboard", Decimal("89.90")),
+        ("chair", "Chair", Decimal("329.00")),
+    ]
+    assert result.customer.tier == "gold" and result.createdAt == NOW
+
+
+@pytest.mark.parametrize(
+    ("command", "customer", "reasons"),
+    [
+        (order(("kb", 1), user="u-9"), None, ["unknown customer u-9"]),
+        (
+            order(("kb", 1)),
+            ADA.model_copy(update={"active": False}),
+            ["customer u-1 is not active"],
+        ),
+        (order(), ADA, ["no items"]),
+        (order(("kb", 0)), ADA, ["quantity of kb must be 1..100, got 0"]),
+        (order(("kb", -3)), ADA, ["quantity of kb must be 1..100, got -3"]),
+        (order(("nope", 1)), ADA, ["unknown sku nope"]),
+        (order(("kb", 1), ("kb", 2)), ADA, ["sku kb appears twice"]),
+        (order(("kb", 1), currency="DOGE"), ADA, ["unknown currency 'DOGE'"]),
+        (order(("chair", 100)), ADA, []),  # 32,900.00 is above the order limit
+        (
+            order(("nope", 0), currency="X", user="u-2"),
+            None,
+            [
+                "unknown customer u-2",
+                "quantity of nope must be 1..100, got 0",
+                "unknown sku nope",
+                "unknown currency 'X'",
+            ],
+        ),
+    ],
+)
+def test_rejections_list_every_reason(
+    command: PlaceOrder, customer: users.UserProfile | None, reasons: list[str]
+) -> None:
+    result = place_order(command, customer, CATALOG, NOW)
+    assert isinstance(result, OrderRejected)
+    if reasons:
+        assert result.reasons == reasons
+    else:
+        assert result.reasons[0].startswith("amount 32900.00 exceeds the order limit")
