@@ -14,10 +14,10 @@ from aiohttp import web
 from faust.types import TableT
 
 from app.application import app
-from app.runtime.assignment import owned_partitions, unsettled
+from app.runtime.assignment import Assignment
 from app.settings import settings
 from views.http.errors import problem
-from views.http.routing import FORWARDED, peers, unavailable
+from views.http.routing import FORWARDED, Refuse, peers, unavailable
 
 Scan = Callable[[dict[str, str]], list[dict[str, Any]]]
 SCANS: dict[str, tuple[TableT[Any, Any], Scan]] = {}
@@ -37,13 +37,13 @@ def scannable(name: str, table: TableT[Any, Any]) -> Callable[[Scan], Scan]:
     return register
 
 
-def local_part(name: str, params: dict[str, str]) -> dict[str, Any]:
+def local_part(name: str, params: dict[str, str], group: Assignment) -> dict[str, Any]:
     """This worker's share: the partitions it owns now, and their items."""
     table, scan = SCANS[name]
-    if unsettled():
+    if group.moving:
         raise Unavailable("rebalancing or recovering")
-    owned = owned_partitions(table)
-    return {"generation": app.consumer_generation_id, "partitions": owned, "items": scan(params)}
+    owned = group.owned(_changelog(table))
+    return {"generation": group.generation, "partitions": owned, "items": scan(params)}
 
 
 async def _remote_part(url: str, name: str, params: dict[str, str]) -> dict[str, Any]:
@@ -61,30 +61,46 @@ async def gather(
 ) -> list[dict[str, Any]] | web.Response:
     """Every item of ``name`` from every worker, deduplicated by ``key``; or a 503."""
     table, _ = SCANS[name]
-    me = str(app.conf.canonical_url).rstrip("/")
-    urls = [u.rstrip("/") for u in app.router.tables_metadata()] or [me]
+    group = Assignment.now()
+    urls = group.workers()
 
     async def part(url: str) -> dict[str, Any]:
-        if url == me:
-            return local_part(name, params)
+        if group.is_me(url):
+            return local_part(name, params, group)
         return await _remote_part(url, name, params)
 
     parts = await asyncio.gather(*(part(u) for u in urls), return_exceptions=True)
+    partitions = table.partitions or settings.topic_partitions
+    merged = combine(list(zip(urls, parts, strict=True)), key, partitions, _changelog(table))
+    return unavailable(merged.detail) if isinstance(merged, Refuse) else merged
+
+
+def combine(
+    parts: list[tuple[str, dict[str, Any] | BaseException]],
+    key: str,
+    partitions: int,
+    changelog: str,
+) -> list[dict[str, Any]] | Refuse:
+    """The items of every worker's part, once per ``key``, when the parts cover all
+    ``partitions`` in one group generation; else why not."""
     covered, items, problems = set(), {}, []
-    for url, got in zip(urls, parts, strict=True):
+    for url, got in parts:
         if isinstance(got, BaseException):
             problems.append(f"{url}: {type(got).__name__} {got}".strip())
             continue
         covered |= set(got["partitions"])
         items.update({item[key]: item for item in got["items"]})
-    missing = sorted(set(range(table.partitions or settings.topic_partitions)) - covered)
+    missing = sorted(set(range(partitions)) - covered)
     if missing:
-        changelog = table.changelog_topic.get_topic_name()
         why = "; ".join(problems) or "unassigned"
-        return unavailable(f"partitions {missing} of {changelog} are not available now ({why})")
-    if len({p["generation"] for p in parts if isinstance(p, dict)}) > 1:
-        return unavailable("the workers are rebalancing (different generations)")
+        return Refuse(f"partitions {missing} of {changelog} are not available now ({why})")
+    if len({got["generation"] for _, got in parts if isinstance(got, dict)}) > 1:
+        return Refuse("the workers are rebalancing (different generations)")
     return list(items.values())
+
+
+def _changelog(table: TableT[Any, Any]) -> str:
+    return table.changelog_topic.get_topic_name()
 
 
 @app.page("/internal/scan/{name}")
@@ -95,6 +111,6 @@ class ScanView(faust.web.View):
         if name not in SCANS:
             return problem(404, "not_found", f"no list {name!r}")
         try:
-            return web.json_response(local_part(name, dict(request.query)))
+            return web.json_response(local_part(name, dict(request.query), Assignment.now()))
         except Unavailable as exc:
             return unavailable(str(exc))

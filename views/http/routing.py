@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import aiohttp
@@ -20,7 +21,7 @@ from pydantic import BaseModel
 
 from app.application import app
 from app.observability import tracing
-from app.runtime.assignment import unsettled
+from app.runtime.assignment import Assignment
 from app.runtime.partitioning import partition_for
 from app.settings import settings
 from tables.store import JsonTable
@@ -60,21 +61,35 @@ def unavailable(detail: str) -> web.Response:
     return problem(503, "unavailable", detail, headers={"Retry-After": str(settings.retry_after)})
 
 
-def _owner_of(table: TableT[Any, Any], key: str) -> tuple[TP, str | None]:
+def partition_of(table: TableT[Any, Any], key: str) -> TP:
+    """The changelog partition of ``key``: where its value lives, whoever owns it."""
     changelog = table.changelog_topic.get_topic_name()
-    tp = TP(changelog, partition_for(key.encode(), table.partitions or settings.topic_partitions))
-    for url, topics in app.router.tables_metadata().items():
-        if tp.partition in topics.get(changelog, ()):
-            return tp, url
-    return tp, None
+    return TP(changelog, partition_for(key.encode(), table.partitions or settings.topic_partitions))
 
 
-def _serving_locally(tp: TP) -> str | None:
-    """Why this worker cannot answer for ``tp`` right now, or None when it can."""
-    if unsettled():
-        return "this worker is rebalancing or recovering its tables"
-    if tp not in app.assignor.assigned_actives():
-        return f"partition {tp.partition} of {tp.topic} is not active on this worker"
+@dataclass(frozen=True)
+class Forward:
+    owner: str
+
+
+@dataclass(frozen=True)
+class Refuse:
+    detail: str
+
+
+def decide(group: Assignment, tp: TP, *, forwarded: bool) -> Forward | Refuse | None:
+    """Where a keyed request for ``tp`` is answered: None here, by its owner (``Forward``), or
+    nowhere now (``Refuse``: a 503). A forwarded request is answered here or refused, never
+    forwarded again."""
+    owner = group.owner(tp)
+    if owner is None:
+        return Refuse(f"no worker owns partition {tp.partition} yet")
+    if not (group.is_me(owner) or forwarded):
+        return Forward(owner)
+    if group.moving:
+        return Refuse("this worker is rebalancing or recovering its tables")
+    if tp not in group.active:
+        return Refuse(f"partition {tp.partition} of {tp.topic} is not active on this worker")
     return None
 
 
@@ -84,15 +99,13 @@ async def route(
     key: str,
     local: Callable[[], Awaitable[web.Response]],
 ) -> web.Response:
-    tp, owner = _owner_of(table, key)
-    if owner is None:
-        return unavailable(f"no worker owns partition {tp.partition} yet")
-    if owner.rstrip("/") == str(app.conf.canonical_url).rstrip("/") or request.headers.get(
-        FORWARDED
-    ):
-        reason = _serving_locally(tp)
-        return unavailable(reason) if reason else await local()
-    return await _forward(request, owner, tp)
+    tp = partition_of(table, key)
+    where = decide(Assignment.now(), tp, forwarded=bool(request.headers.get(FORWARDED)))
+    if isinstance(where, Refuse):
+        return unavailable(where.detail)
+    if isinstance(where, Forward):
+        return await _forward(request, where.owner, tp)
+    return await local()
 
 
 async def _forward(request: web.Request, owner: str, tp: TP) -> web.Response:
@@ -143,8 +156,9 @@ async def wait_visible(store: JsonTable[M], key: str, path: str) -> bool:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.route_timeout
     while loop.time() < deadline:
-        _, owner = _owner_of(store.table, key)
-        if owner is not None and owner.rstrip("/") == str(app.conf.canonical_url).rstrip("/"):
+        group = Assignment.now()
+        owner = group.owner(partition_of(store.table, key))
+        if owner is not None and group.is_me(owner):
             if store.get(key) is not None:
                 return True
         elif owner is not None and await _owner_answers(owner + path):

@@ -168,3 +168,16 @@ async def test_a_handler_that_hangs_is_a_timeout(
     [letter] = dead_letters
     assert letter["failureReason"] == "timeout" and letter["retryCount"] == 1
     assert letter["errorMessage"] == "TimeoutError"
+
+
+async def test_a_status_written_wakes_the_long_polls_of_its_order() -> None:
+    from views.orders import status_waiters  # the view subscribes its waiters to the table
+
+    # Given a reader waiting for news of an order
+    key, value = order_created()
+    waiting = asyncio.create_task(status_waiters.changed(key, timeout=5))
+    await asyncio.sleep(0)
+    # When the agent applies the order's event, Then the reader is woken before its timeout
+    async with order_status.track_orders.test_context() as agent:
+        await agent.put(key=key.encode(), value=value)
+    assert await waiting is True
