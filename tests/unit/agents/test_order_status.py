@@ -29,11 +29,7 @@ def dead_letters(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     return sent
 
 
-@pytest.fixture(autouse=True, scope="module")
-def memory_store() -> None:
-    app.conf.store = "memory://"  # before the table's store is first used
-    app.finalize()
-    app.flow_control.resume()
+pytestmark = pytest.mark.usefixtures("memory_store")
 
 
 def order_created() -> tuple[str, bytes]:

@@ -68,3 +68,17 @@ def test_a_payload_too_big_is_kept_in_part_and_not_redriven() -> None:
     rec = Received("t", 0, 1, None, b"{}")
     small = dead_letter.dead_letter(rec, "validation", "e", group="g", host="h", now=AT)
     assert small.truncatedFrom is None and small.originalPayload == "{}"
+
+
+def test_a_redrive_asks_for_what_is_neither_redriven_nor_truncated() -> None:
+    done = entry(1, redriven=True)
+    cut = entry(2).model_copy(update={"letter": entry(2).letter.model_copy(
+        update={"truncatedFrom": 2_000_000})})  # fmt: skip
+    assert dlq.triage([entry(3), done, cut, entry(4)]) == {
+        "requested": [entry(3).letter.id, entry(4).letter.id],
+        "alreadyRedriven": [done.letter.id],
+        "truncated": [cut.letter.id],
+    }
+    key, value = dlq.redrive_request("d-1", "cli host")
+    request = RedriveRequested.model_validate_json(value)
+    assert key == b"d-1" and (request.id, request.requestedBy) == ("d-1", "cli host")

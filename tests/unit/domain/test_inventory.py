@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+
+import pytest
 
 from domain import inventory
+from domain.envelope import derive_event_id
 from domain.messages import (
     CatalogItem,
     CommitStock,
@@ -14,6 +18,7 @@ from domain.messages import (
     StockReserved,
     StockUnavailable,
 )
+from tests.support.events import event, event_id
 
 
 def stock(available: int = 10) -> inventory.StockLevel:
@@ -111,3 +116,44 @@ def test_restock_is_idempotent_per_event_and_reports_catalog_changes() -> None:
         more, cmd.model_copy(update={"unitPrice": Decimal("79.90")}), "r-3", at=3
     )
     assert entry is not None and entry.unitPrice == Decimal("79.90")
+
+
+def books(level: inventory.StockLevel | None, settled: inventory.Outcome | None = None) -> Any:
+    return inventory.Books(level, settled)
+
+
+@pytest.mark.parametrize(
+    ("command", "before", "settled", "sent"),
+    [
+        # a first reservation: held, answered, nothing settled yet
+        (reserve_cmd(), books(stock(10)), None, ["StockReserved"]),
+        # refused: answered, and the ledger keeps the refusal
+        (reserve_cmd(qty=30), books(stock(10)), "unavailable", ["StockUnavailable"]),
+        # a duplicate of an order already released: no answer, the first ending stays
+        (reserve_cmd(), books(stock(10), "released"), "released", []),
+        # release and commit settle the order's request, silently
+        (release_cmd(), books(stock(10)), "released", []),
+        (CommitStock(orderId="o-1", userId="u-1", sku="kb", quantity=3), books(stock(10)),
+         "committed", []),
+        # the first ending is kept whatever comes after it
+        (release_cmd(), books(stock(10), "committed"), "committed", []),
+    ],
+)  # fmt: skip
+def test_a_stock_command_is_answered_and_the_ledger_keeps_the_first_ending(
+    command: Any, before: inventory.Books, settled: str | None, sent: list[str]
+) -> None:
+    after, out = inventory.decide(before, event(command, "s"), at=5)
+    assert after.settled == settled and [e.eventType for e in out] == sent
+    assert all(e.eventId == derive_event_id(str(event_id("s")), "answer") for e in out)
+    assert inventory.settlement_key(command) == "kb/o-1"
+
+
+def test_a_restock_that_changes_the_catalog_sends_its_entry_and_settles_nothing() -> None:
+    cmd = RestockItem(sku="kb", quantity=5, name="Keyboard", unitPrice="89.90")
+    after, out = inventory.decide(books(None), event(cmd, "r"), at=0)
+    assert after.level is not None and after.level.available == 5 and after.settled is None
+    assert [e.eventType for e in out] == ["CatalogItem"]
+    assert out[0].eventId == derive_event_id(str(event_id("r")), "catalog")
+    again, out = inventory.decide(after, event(cmd, "r2"), at=1)  # same name and price
+    assert again.level is not None and again.level.available == 10 and out == []
+    assert inventory.settlement_key(cmd) is None

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from domain import users
+from domain import orders, users
+from domain.envelope import derive_event_id
 from domain.messages import (
+    CancelOrder,
+    CartCleared,
     CatalogItem,
     LineItem,
+    OrderCancellationRequested,
     OrderCreated,
     OrderRejected,
     PlaceOrder,
 )
 from domain.orders import place_order
+from tests.support.events import body_of, event, event_id
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
@@ -86,3 +92,39 @@ def test_rejections_list_every_reason(
         assert result.reasons == reasons
     else:
         assert result.reasons[0].startswith("amount 32900.00 exceeds the order limit")
+
+
+def decide(
+    decision: orders.Decision | None, body: PlaceOrder | CancelOrder, customer: Any = ADA
+) -> tuple[orders.Decision | None, list[str]]:
+    after, out = orders.decide(decision, event(body, "cmd"), customer=customer, catalog=CATALOG,
+                               now=NOW)  # fmt: skip
+    return after, [e.eventType for e in out]
+
+
+def test_a_place_order_is_decided_once_and_a_repeat_sends_the_same_envelopes() -> None:
+    decision, sent = decide(None, order(("kb", 1)))
+    assert decision is not None and sent == ["OrderCreated"]
+    again, out = orders.decide(decision, event(order(("kb", 1)), "cmd"), customer=None,
+                               catalog={}, now=NOW)  # fmt: skip
+    assert again == decision and out == decision.envelopes  # not decided again without a customer
+
+
+def test_a_checkout_clears_what_it_ordered_from_the_cart_once_the_order_is_created() -> None:
+    checkout = order(("kb", 2)).model_copy(update={"fromCart": True})
+    decision, sent = decide(None, checkout)
+    assert sent == ["OrderCreated", "CartCleared"]
+    assert decision is not None
+    cleared = body_of(decision.envelopes[1])
+    assert isinstance(cleared, CartCleared) and cleared.items == checkout.items
+    _, rejected = decide(None, checkout, customer=None)
+    assert rejected == ["OrderRejected"]  # a rejected checkout leaves the cart as it is
+
+
+def test_a_cancel_order_asks_the_saga_and_keeps_no_decision() -> None:
+    cancel = CancelOrder(orderId="o-1", userId="u-1", reason="changed my mind")
+    decision, out = orders.decide(None, event(cancel, "c"), customer=None, catalog={}, now=NOW)
+    assert decision is None and [e.eventType for e in out] == ["OrderCancellationRequested"]
+    request = body_of(out[0])
+    assert isinstance(request, OrderCancellationRequested) and request.reason == "changed my mind"
+    assert out[0].eventId == derive_event_id(str(event_id("c")), "cancel-request")

@@ -4,136 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack
-from dataclasses import dataclass
-from typing import Any
 
 import orjson
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
-from agents import inventory, orders, payments, saga, users
-from app.adapters import catalog
-from app.application import app
+from agents import payments
 from app.observability import tracing
-from app.topics import BY_NAME
 from domain import envelope
 from domain.messages import (
     AuthorizePayment,
-    CatalogItem,
     LineItem,
     PlaceOrder,
-    RestockItem,
-    UserRegistered,
 )
+from tests.support.wire import Sent, Shop
 from views.http.bodies import publish
 
-AGENTS = {
-    "orders.commands": orders.handle_orders,
-    "orders.events": saga.run_order_saga,
-    "inventory.commands": inventory.manage_inventory,
-    "payments.commands": payments.process_payments,
-    "users.events": users.maintain_users,
-}
-
-
-@dataclass(frozen=True)
-class Sent:
-    topic: str
-    key: bytes
-    value: bytes
-    headers: dict[str, bytes] | None
-
-    @property
-    def event_type(self) -> str:
-        return str(orjson.loads(self.value)["eventType"])
-
-
-@pytest.fixture(autouse=True, scope="module")
-def memory_store() -> None:
-    app.conf.store = "memory://"  # before the tables' stores are first used
-    app.finalize()
-    app.flow_control.resume()
-
-
-@pytest.fixture()
-def spans() -> Iterator[InMemorySpanExporter]:
-    """Tracing on, into memory; off again after the test."""
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracing.use(provider)
-    try:
-        yield exporter
-    finally:
-        tracing.use(None)
-
-
-@pytest.fixture()
-def wire(monkeypatch: pytest.MonkeyPatch) -> list[Sent]:
-    """Every record sent to a business topic, with its headers, instead of a broker."""
-    sent: list[Sent] = []
-    for name, topic in BY_NAME.items():
-
-        async def capture(
-            *, key: bytes, value: bytes, headers: Any = None, name: str = name, **_: Any
-        ) -> asyncio.Future[None]:
-            sent.append(Sent(name, key, value, dict(headers) if headers else None))
-            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            done.set_result(None)
-            return done
-
-        monkeypatch.setattr(topic, "send", capture)
-    return sent
-
-
-@pytest.fixture()
-async def shop(wire: list[Sent]) -> AsyncIterator[Shop]:
-    """Every agent of the chain in its test context, with a customer and a stocked, priced sku."""
-    async with AsyncExitStack() as stack:
-        contexts = {
-            topic: await stack.enter_async_context(agent.test_context())
-            for topic, agent in AGENTS.items()
-        }
-        shop = Shop(contexts, wire, f"u-{uuid.uuid4().hex[:8]}", f"sku-{uuid.uuid4().hex[:8]}")
-        registered = UserRegistered(userId=shop.user, name="Ada", email="ada@example.com")
-        restock = RestockItem(sku=shop.sku, quantity=5, name="Keyboard", unitPrice="89.90")
-        for body in (registered, restock):
-            env = envelope.build(body, correlation_id=None)
-            await contexts[body.stream].put(key=envelope.key_of(body).encode(),
-                                            value=envelope.dumps(env))  # fmt: skip
-        catalog.catalog[shop.sku] = CatalogItem(sku=shop.sku, name="Keyboard", unitPrice="89.90")
-        catalog.caught_up.set()
-        wire.clear()
-        yield shop
-
-
-@dataclass
-class Shop:
-    contexts: dict[str, Any]
-    wire: list[Sent]
-    user: str
-    sku: str
-
-    async def deliver(self, until: str) -> list[Sent]:
-        """Feed every captured record, headers included as aiokafka delivers them (a list of
-        (str, bytes)), to the agent reading its topic, until ``until`` has been sent."""
-        delivered: list[Sent] = []
-        while self.wire and not any(s.event_type == until for s in delivered):
-            record = self.wire.pop(0)
-            delivered.append(record)
-            if record.topic in self.contexts:
-                headers = list((record.headers or {}).items())
-                await self.contexts[record.topic].put(
-                    key=record.key, value=record.value, headers=headers
-                )
-        return delivered
+pytestmark = pytest.mark.usefixtures("memory_store")
 
 
 async def post_order(user: str, sku: str, headers: dict[str, str] | None = None) -> None:

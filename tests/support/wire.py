@@ -1,0 +1,42 @@
+"""What the agents would have sent to Kafka, kept in memory, and fed to the agents that read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+
+@dataclass(frozen=True)
+class Sent:
+    topic: str
+    key: bytes
+    value: bytes
+    headers: dict[str, bytes] | None
+
+    @property
+    def event_type(self) -> str:
+        return str(orjson.loads(self.value)["eventType"])
+
+
+@dataclass
+class Shop:
+    contexts: dict[str, Any]
+    wire: list[Sent]
+    user: str
+    sku: str
+
+    async def deliver(self, until: str) -> list[Sent]:
+        """Feed every captured record, headers included as aiokafka delivers them (a list of
+        (str, bytes)), to the agent reading its topic, until ``until`` has been sent."""
+        delivered: list[Sent] = []
+        while self.wire and not any(s.event_type == until for s in delivered):
+            record = self.wire.pop(0)
+            delivered.append(record)
+            if record.topic in self.contexts:
+                headers = list((record.headers or {}).items())
+                await self.contexts[record.topic].put(
+                    key=record.key, value=record.value, headers=headers
+                )
+        return delivered

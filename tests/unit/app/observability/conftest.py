@@ -1,0 +1,82 @@
+"""The chain of agents in Faust's test context, on a wire kept in memory, traced into memory."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from agents import inventory, orders, payments, saga, users
+from app.adapters import catalog
+from app.observability import tracing
+from app.topics import BY_NAME
+from domain import envelope
+from domain.messages import CatalogItem, RestockItem, UserRegistered
+from tests.support.wire import Sent, Shop
+
+AGENTS = {
+    "orders.commands": orders.handle_orders,
+    "orders.events": saga.run_order_saga,
+    "inventory.commands": inventory.manage_inventory,
+    "payments.commands": payments.process_payments,
+    "users.events": users.maintain_users,
+}
+
+
+@pytest.fixture()
+def spans() -> Iterator[InMemorySpanExporter]:
+    """Tracing on, into memory; off again after the test."""
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracing.use(provider)
+    try:
+        yield exporter
+    finally:
+        tracing.use(None)
+
+
+@pytest.fixture()
+def wire(monkeypatch: pytest.MonkeyPatch) -> list[Sent]:
+    """Every record sent to a business topic, with its headers, instead of a broker."""
+    sent: list[Sent] = []
+    for name, topic in BY_NAME.items():
+
+        async def capture(
+            *, key: bytes, value: bytes, headers: Any = None, name: str = name, **_: Any
+        ) -> asyncio.Future[None]:
+            sent.append(Sent(name, key, value, dict(headers) if headers else None))
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+
+        monkeypatch.setattr(topic, "send", capture)
+    return sent
+
+
+@pytest.fixture()
+async def shop(wire: list[Sent]) -> AsyncIterator[Shop]:
+    """Every agent of the chain in its test context, with a customer and a stocked, priced sku."""
+    async with AsyncExitStack() as stack:
+        contexts = {
+            topic: await stack.enter_async_context(agent.test_context())
+            for topic, agent in AGENTS.items()
+        }
+        shop = Shop(contexts, wire, f"u-{uuid.uuid4().hex[:8]}", f"sku-{uuid.uuid4().hex[:8]}")
+        registered = UserRegistered(userId=shop.user, name="Ada", email="ada@example.com")
+        restock = RestockItem(sku=shop.sku, quantity=5, name="Keyboard", unitPrice="89.90")
+        for body in (registered, restock):
+            env = envelope.build(body, correlation_id=None)
+            await contexts[body.stream].put(key=envelope.key_of(body).encode(),
+                                            value=envelope.dumps(env))  # fmt: skip
+        catalog.catalog[shop.sku] = CatalogItem(sku=shop.sku, name="Keyboard", unitPrice="89.90")
+        catalog.caught_up.set()
+        wire.clear()
+        yield shop
