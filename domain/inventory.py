@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,9 +60,13 @@ def _settle(stock: StockLevel, order_id: str, at: int, **changes: int) -> StockL
 Outcome = Literal["unavailable", "released", "committed"]
 
 
+# a known sku stays known: a level given is a level returned
+Level = TypeVar("Level", StockLevel, StockLevel | None)
+
+
 def reserve(
-    stock: StockLevel | None, cmd: ReserveStock, *, at: int, ledger: Outcome | None = None
-) -> tuple[StockLevel | None, StockReserved | StockUnavailable | None]:
+    stock: Level, cmd: ReserveStock, *, at: int, ledger: Outcome | None = None
+) -> tuple[Level, StockReserved | StockUnavailable | None]:
     """Hold stock for an order. A repeat gets the same answer, whatever arrived since: a held
     order StockReserved, a refused one (the ``ledger`` says ``unavailable``, or a redelivered
     command at or below ``position``) StockUnavailable; an order already released or committed
@@ -83,7 +87,7 @@ def reserve(
     ), StockReserved(**ids, quantity=cmd.quantity)  # fmt: skip
 
 
-def release(stock: StockLevel | None, cmd: ReleaseStock, *, at: int) -> StockLevel | None:
+def release(stock: Level, cmd: ReleaseStock, *, at: int) -> Level:
     """Give back what the order holds (nothing if it holds nothing)."""
     if stock is None or _seen(stock, at) or cmd.orderId not in stock.reservations:
         return stock
@@ -93,7 +97,7 @@ def release(stock: StockLevel | None, cmd: ReleaseStock, *, at: int) -> StockLev
     )
 
 
-def commit(stock: StockLevel | None, cmd: CommitStock, *, at: int) -> StockLevel | None:
+def commit(stock: Level, cmd: CommitStock, *, at: int) -> Level:
     """A confirmed order's reservation becomes a sale."""
     if stock is None or _seen(stock, at) or cmd.orderId not in stock.reservations:
         return stock

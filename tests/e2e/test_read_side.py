@@ -92,7 +92,7 @@ def test_three_workers_same_complete_totals_through_a_kill(system: System) -> No
     expected = counted_from_the_topic(system, ORDERS)
     # Then every worker lists the same totals, equal to the independent count
     for w in workers:
-        assert eventually(lambda w=w: listed(w) == expected, 60)
+        assert eventually(lambda w=w: listed(w) == expected, 60)  # type: ignore[misc]  # a lambda binding its loop variable
     # When one worker is killed
     victim, survivors = workers[0], workers[1:]
     victim.kill()
@@ -121,4 +121,4 @@ def test_three_workers_same_complete_totals_through_a_kill(system: System) -> No
     victim.start()
     victim.wait_ready(90)
     for w in workers:
-        assert eventually(lambda w=w: listed(w) == expected, 90)
+        assert eventually(lambda w=w: listed(w) == expected, 90)  # type: ignore[misc]  # a lambda binding its loop variable

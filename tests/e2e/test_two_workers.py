@@ -37,7 +37,8 @@ def test_either_worker_answers_for_every_order_and_survives_a_kill(system: Syste
     # Then both workers answer the same for every order (half of them forwarded to the owner)
     for worker in (w1, w2):
         eventually(
-            lambda w=worker: all(r.status_code == 200 for r in statuses(w, keys).values()), 60
+            lambda w=worker: all(r.status_code == 200 for r in statuses(w, keys).values()),  # type: ignore[misc]  # a lambda binding its loop variable
+            60,
         )
     one, two = statuses(w1, keys), statuses(w2, keys)
     assert all(one[k].json() == two[k].json() for k in keys)
@@ -116,7 +117,7 @@ def test_second_worker_joining_before_the_first_commit_redoes_nothing(system: Sy
     # Then every order is answered by both workers, no order counts an event twice
     for worker in (w1, w2):
         bodies = eventually(
-            lambda w=worker: (
+            lambda w=worker: (  # type: ignore[misc]  # a lambda binding its loop variable
                 (b := statuses(w, keys)) and all(r.status_code == 200 for r in b.values()) and b
             ),
             60,

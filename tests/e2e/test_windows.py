@@ -68,7 +68,7 @@ def test_metrics_and_stats_on_both_workers_move_together(busy: Busy) -> None:
     _, w1, w2 = busy
     for worker in (w1, w2):
         # Given a worker handling the simulator's traffic
-        first = eventually(lambda w=worker: received(w) > 0 and w.get("/stats").json(), 60)
+        first = eventually(lambda w=worker: received(w) > 0 and w.get("/stats").json(), 60)  # type: ignore[misc]  # a lambda binding its loop variable
         # When /metrics is read between two reads of /stats
         resp = worker.get("/metrics")
         second = worker.get("/stats").json()
@@ -91,7 +91,7 @@ def test_metrics_and_stats_on_both_workers_move_together(busy: Busy) -> None:
         written = values[("orders_audit_lines_total", (("result", "written"),))]
         assert first["audit"]["written"] <= written <= second["audit"]["written"]
         # And the counts move while the simulator runs
-        eventually(lambda w=worker, n=second["records"]["received"]: received(w) > n, 30)
+        eventually(lambda w=worker, n=second["records"]["received"]: received(w) > n, 30)  # type: ignore[misc]  # a lambda binding its loop variable
 
     # Then, summed over both workers: orders finish, sagas end with a duration, bad records
     # are counted by reason, the circuit of the EUR acquirer is closed

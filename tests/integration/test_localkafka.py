@@ -72,7 +72,7 @@ def test_stop_then_restart_keeps_data_and_logs_to_file(tmp_path):
         assert broker.start() == f"127.0.0.1:{broker.port}"
         asyncio.run(produce_values(broker.bootstrap, "lk-persist", [b"a", b"b"]))
         pid = broker.pid()
-        assert broker.stop() is True
+        assert pid is not None and broker.stop() is True
         assert not broker.is_running()
         assert dead(pid)
         assert not port_open(broker.port)
@@ -92,6 +92,7 @@ def test_kill_is_immediate(tmp_path):
     broker = Broker.isolated(tmp_path)
     broker.start()
     pid = broker.pid()
+    assert pid is not None
     broker.kill()
     assert not broker.is_running()
     assert dead(pid)

@@ -68,7 +68,7 @@ def test_one_unavailable_item_releases_the_other_two(shop: tuple[System, Worker]
     assert status["status"] == "CANCELLED"
     assert status["details"]["cancellationReason"].startswith(f"out of stock: {scarce}")
     for sku, total in ((a, 10), (b, 10), (scarce, 1)):
-        assert eventually(lambda sku=sku, total=total: stock(w, sku)["available"] == total), stock(
+        assert eventually(lambda sku=sku, total=total: stock(w, sku)["available"] == total), stock(  # type: ignore[misc]  # a lambda binding its loop variable
             w, sku
         )
         assert stock(w, sku)["reserved"] == 0

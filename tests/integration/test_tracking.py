@@ -44,7 +44,7 @@ def test_simulated_orders_become_statuses_and_corrupt_ones_are_kept(system: Syst
     # Then every order has a status over HTTP, built from its OrderCreated (the saga may have
     # moved it on since: no stock was added, so it is cancelled for lack of stock)
     for rec in orders:
-        body = eventually(lambda rec=rec: found(worker, rec.key))
+        body = eventually(lambda rec=rec: found(worker, rec.key))  # type: ignore[misc]  # a lambda binding its loop variable
         assert body["events"][0]["type"] == "OrderCreated", body
         assert body["details"]["userId"] == orjson.loads(rec.value)["data"]["userId"]
         assert body["details"]["items"] and body["details"]["amount"] > 0
@@ -110,7 +110,7 @@ def test_records_on_the_wrong_partition_are_repaired_once(system: System) -> Non
     )
     # Then every order is visible, and each misplaced record was forwarded exactly once
     for rec in recs:
-        eventually(lambda rec=rec: worker.get(f"/orders/{rec.key}/status").status_code == 200)
+        eventually(lambda rec=rec: worker.get(f"/orders/{rec.key}/status").status_code == 200)  # type: ignore[misc]  # a lambda binding its loop variable
     audit = [json.loads(line) for line in worker.audit_lines()]
     forwarded = [a for a in audit if "forwardedTo" in a]
     misplaced = [
@@ -151,7 +151,7 @@ def test_kcat_with_its_default_partitioner_is_seen_and_corrupt_input_is_kept(
     kcat(system.bootstrap, topic, "corrupt-kcat", b'{"eventType": "OrderCreated", "data": ')
     # Then every order is visible over HTTP, and the corrupt one is in the DLQ and the audit trail
     for rec in recs:
-        body = eventually(lambda rec=rec: found(worker, rec.key))
+        body = eventually(lambda rec=rec: found(worker, rec.key))  # type: ignore[misc]  # a lambda binding its loop variable
         assert body["events"][0]["type"] == "OrderCreated"
     letters = read_topic(system.bootstrap, system.topic("orders.dlq"), 1)
     assert [orjson.loads(r.value)["originalKey"] for r in letters] == ["corrupt-kcat"]

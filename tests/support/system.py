@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 
@@ -26,7 +26,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def eventually(check: Callable[[], T], timeout: float = 30.0, interval: float = 0.25) -> T:
+def eventually(
+    check: Callable[[], T | Literal[False] | None], timeout: float = 30.0, interval: float = 0.25
+) -> T:
     """Poll ``check`` until it returns a truthy value without raising; fail with the last error."""
     deadline = time.monotonic() + timeout
     last: Exception | None = None

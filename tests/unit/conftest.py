@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from yarl import URL
 
 from app.application import app
 
@@ -10,6 +11,6 @@ from app.application import app
 @pytest.fixture(scope="module")
 def memory_store() -> None:
     """Tables in memory, before their stores are first used (a module's tests share them)."""
-    app.conf.store = "memory://"
+    app.conf.store = URL("memory://")
     app.finalize()
     app.flow_control.resume()

@@ -13,6 +13,7 @@ from agents import order_status
 from app.application import app
 from app.runtime import failures
 from app.runtime.errors import DependencyUnavailable
+from app.topics import orders_dlq_topic
 from domain import simulation
 from tables.order_status import order_statuses
 
@@ -25,7 +26,7 @@ def dead_letters(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     async def capture(*, key: bytes | None, value: bytes, headers: dict[str, bytes]) -> None:
         sent.append({"key": key, "headers": headers, **orjson.loads(value)})
 
-    monkeypatch.setattr(failures.orders_dlq_topic, "send", capture)
+    monkeypatch.setattr(orders_dlq_topic, "send", capture)
     return sent
 
 

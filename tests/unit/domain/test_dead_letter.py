@@ -20,7 +20,7 @@ def entry(n: int, reason: str = "validation", redriven: bool = False) -> Entry:
     letter = DeadLetter(
         id=dead_letter.dead_letter_id("orders.commands", 0, n), timestamp=AT.replace(minute=n),
         originalTopic="orders.commands", originalPartition=0, originalOffset=n,
-        originalKey="u-1", originalPayload="{}", failureReason=reason,  # type: ignore[arg-type]
+        originalKey="u-1", originalPayload="{}", failureReason=reason,
         errorMessage="x", consumerGroup="orders", processingHost="h",
     )  # fmt: skip
     return Entry(letter=letter, dlqPartition=1, dlqOffset=n, redrivenAt=AT if redriven else None)

@@ -135,7 +135,7 @@ def test_v0_order_created_is_upcast() -> None:
     data["total"] = data.pop("amount")
     data["items"] = [{"sku": "sku-1", "name": "Thing", "quantity": 2, "price": 10.5}]
     result = parse(raw(doc), "orders.events")
-    assert isinstance(result, Parsed), result
+    assert isinstance(result, Parsed) and isinstance(result.body, OrderCreated), result
     assert result.body.userId == "u-1"
     assert result.body.amount == Decimal("21.0")
     assert result.body.items[0].unitPrice == Decimal("10.5")

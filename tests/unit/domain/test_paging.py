@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from domain import paging
@@ -22,4 +24,5 @@ def test_paging_walks_every_item_once_in_order() -> None:
 @pytest.mark.parametrize("cursor", ["!!!", "bm90IGpzb24", paging.encode(("a",)).replace("W", "e")])
 def test_bad_cursors_are_a_clear_error(cursor: str) -> None:
     with pytest.raises(paging.BadCursor):
-        paging.page([{"id": "x", "amount": 1}], lambda i: (-i["amount"], i["id"]), 5, cursor)
+        rows: list[dict[str, Any]] = [{"id": "x", "amount": 1}]
+        paging.page(rows, lambda i: (-i["amount"], i["id"]), 5, cursor)

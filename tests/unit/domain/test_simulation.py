@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain import simulation
 from domain.envelope import Invalid, Parsed, parse
+from domain.messages import OrderCreated
 
 
 def test_simulator_counts_and_determinism() -> None:
@@ -19,6 +20,7 @@ def test_simulated_orders_are_valid_and_enriched() -> None:
         result = parse(rec.value, "orders.events")
         assert isinstance(result, Parsed), result
         body = result.body
+        assert isinstance(body, OrderCreated)
         assert rec.key == body.orderId
         assert body.amount == sum(i.unitPrice * i.quantity for i in body.items)
         assert body.customer.email

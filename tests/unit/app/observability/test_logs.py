@@ -54,7 +54,7 @@ def test_audit_lines_written_and_recent_health_lines_are_kept(tmp_path: Path) ->
         logs.flush()
 
 
-def test_the_audit_writer_reports_a_failed_write_and_keeps_going(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_audit_writer_reports_a_failed_write_and_keeps_going(tmp_path) -> None:
     (tmp_path / "audit.jsonl").mkdir()  # a folder where the file should be: open() fails
     writer = logs.JsonLines(tmp_path / "audit.jsonl")
     writer.put({"offset": 1})

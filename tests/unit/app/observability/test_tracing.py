@@ -86,8 +86,9 @@ async def test_one_trace_from_post_orders_to_order_confirmed(
         ("process orders.events PaymentAuthorized", "send orders.events OrderConfirmed"),
     ]
     for parent, child in chain:
-        assert names[child].parent is not None, child
-        assert names[child].parent.span_id == names[parent].context.span_id, (parent, child)
+        caused_by = names[child].parent
+        assert caused_by is not None, child
+        assert caused_by.span_id == names[parent].context.span_id, (parent, child)
     assert names["process payments.commands AuthorizePayment"].kind is SpanKind.CONSUMER
     assert names["send orders.events OrderConfirmed"].kind is SpanKind.PRODUCER
 

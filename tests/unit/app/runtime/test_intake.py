@@ -28,11 +28,13 @@ async def test_a_batch_runs_keys_at_once_each_key_in_order_with_its_own_event(
 ) -> None:
     log: list[tuple[str, bytes, int, int]] = []
 
-    async def fake_handle(event, topic, handler, **options):  # type: ignore[no-untyped-def]
+    async def fake_handle(event, topic, handler, **options):
         current = faust.current_event()
+        assert current is not None
         log.append(("start", event.message.key, event.message.offset, current.message.offset))
         await asyncio.sleep(0.01 if event.message.key == b"slow" else 0)
         current = faust.current_event()  # still this record after the others ran
+        assert current is not None
         log.append(("end", event.message.key, event.message.offset, current.message.offset))
         return "applied"
 
@@ -52,7 +54,7 @@ async def test_what_escapes_handle_is_retried_so_the_batch_never_acks_it_unhandl
 ) -> None:
     attempts: list[int] = []
 
-    async def flaky_handle(event, topic, handler, **options):  # type: ignore[no-untyped-def]
+    async def flaky_handle(event, topic, handler, **options):
         attempts.append(event.message.offset)
         if attempts.count(event.message.offset) == 1 and event.message.key == b"x":
             raise ConnectionError("the DLQ record could not be sent")

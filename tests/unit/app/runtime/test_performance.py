@@ -20,11 +20,11 @@ def root_logger() -> Iterator[logging.Logger]:
     root.handlers = saved[1]
 
 
-def test_the_spinner_handler_goes_and_debug_records_are_not_built(root_logger) -> None:  # type: ignore[no-untyped-def]
+def test_the_spinner_handler_goes_and_debug_records_are_not_built(root_logger) -> None:
     # what Faust's worker leaves at -l warn: a handler at WARNING, a spinner, the root at DEBUG
     stream = logging.StreamHandler()
     stream.setLevel(logging.WARNING)
-    root_logger.handlers = [stream, SpinnerHandler(spinner=None, level=logging.DEBUG)]
+    root_logger.handlers = [stream, SpinnerHandler(spinner=None, level=logging.DEBUG)]  # type: ignore[arg-type]
     root_logger.setLevel(logging.DEBUG)
     assert logging.getLogger("aiokafka.producer").isEnabledFor(logging.DEBUG)
     performance.restore_log_level()
