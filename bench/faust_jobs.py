@@ -1,7 +1,7 @@
 """The anchor jobs as Faust agents: ``python -m faust -A bench.faust_jobs worker``.
 
 Environment: ``BENCH_JOB`` (forward | stateful), ``BENCH_VARIANT`` (defaults: Faust out of the
-box; ours: the settings our app uses, ``app/performance.py``, and uvloop; both ``await
+box; ours: the settings our app uses, ``app/runtime/performance.py``, and uvloop; both ``await
 topic.send`` per event, one event at a time, as our agents do),
 ``BENCH_INPUT``, ``BENCH_OUTPUT``, ``BENCH_GROUP``; the broker comes from ``BROKER_URL``.
 """
