@@ -9,21 +9,9 @@ import pytest
 
 from app.runtime.received import Received
 from domain import dead_letter
-from domain.dead_letter import DeadLetter, payload_bytes, payload_text
-from domain.dlq import Entry
+from domain.dead_letter import payload_bytes, payload_text
 from domain.envelope import Invalid, parse
-
-AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-def entry(n: int, reason: str = "validation", redriven: bool = False) -> Entry:
-    letter = DeadLetter(
-        id=dead_letter.dead_letter_id("orders.commands", 0, n), timestamp=AT.replace(minute=n),
-        originalTopic="orders.commands", originalPartition=0, originalOffset=n,
-        originalKey="u-1", originalPayload="{}", failureReason=reason,
-        errorMessage="x", consumerGroup="orders", processingHost="h",
-    )  # fmt: skip
-    return Entry(letter=letter, dlqPartition=1, dlqOffset=n, redrivenAt=AT if redriven else None)
+from tests.unit.domain.test_dlq import entry
 
 
 def test_payload_bytes_undo_payload_text() -> None:
