@@ -62,7 +62,7 @@ class SagaState(BaseModel):
     applied: list[str] = Field(default_factory=list)
     # What the last transition sent, kept in the same value as the state it led to: when that
     # transition's event is redelivered (a crash after the table write, before the sends reached
-    # the broker), the shell sends these again; their ids make the repeat harmless downstream.
+    # the broker), ``decide`` returns these again; their ids make the repeat harmless downstream.
     outbox: list[Envelope] = Field(default_factory=list)
 
     @property

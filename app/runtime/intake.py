@@ -1,4 +1,4 @@
-"""The shell around every agent's records: validate, audit, dead-letter, repair, emit.
+"""The shell around every agent's records: validate, audit, dead-letter, repair, send.
 
 What the shell does when something fails (retry, dead-letter, tracked sends) is
 ``app.runtime.failures``."""
