@@ -21,6 +21,7 @@ from faust.types import TP
 
 from app.faust_app import app, settings
 from app.observability import health
+from app.stalls import all_tasks, held
 
 log = logging.getLogger(__name__)
 
@@ -72,135 +73,6 @@ def committed_offsets(tps: list[TP]) -> dict[TP, int | None]:
     """What this worker committed (or found committed at its assignment) per partition."""
     known = app.consumer._committed_offset  # Faust's own record, updated on every commit
     return {tp: known.get(tp) for tp in tps}
-
-
-def _readers() -> dict[int, str]:
-    """id(channel) -> the agent whose running actor reads it."""
-    out: dict[int, str] = {}
-    for agent in app.agents.values():
-        for aref in getattr(agent, "_actors", ()):
-            stream = getattr(aref, "stream", None)
-            if stream is not None:
-                running = aref.actor_task is not None and not aref.actor_task.done()
-                out[id(stream.channel)] = agent.name if running else f"{agent.name} (ended)"
-    return out
-
-
-def awaiting(name: str) -> list[str]:
-    """Where each task running a coroutine called ``name`` waits: its chain of awaits."""
-    chains = []
-    for task in asyncio.all_tasks():
-        coro: Any = task.get_coro()
-        chain = []
-        while coro is not None:
-            frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
-            if frame is None:
-                chain.append(type(coro).__name__)
-                break
-            chain.append(f"{frame.f_code.co_qualname}:{frame.f_lineno}")
-            coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
-        if any(step.split(":")[0].endswith(name) for step in chain):
-            chains.append(" > ".join(chain[-8:]))
-    return chains
-
-
-def _client_state(tp: TP) -> dict[str, Any]:
-    """aiokafka's view of ``tp`` (its fetcher runs in the consumer's thread; read, not changed)."""
-    try:
-        client = app.consumer._thread._consumer
-        assignment = client._subscription.subscription.assignment
-        state = assignment.state_value(tp) if assignment is not None else None
-        buffered = client._fetcher._records.get(tp)
-    except Exception as exc:  # diagnostics only
-        return {"client": repr(exc)}
-    if state is None:
-        return {"client": "not assigned"}
-    return {
-        "position": state._position,
-        "clientPaused": state.paused,
-        "awaitingReset": state.awaiting_reset,
-        "fetchedNotReturned": type(buffered).__name__ if buffered is not None else None,
-        "fetchedAge": round(time.monotonic() - buffered._created, 1) if buffered else None,
-        "fetchedFrom": getattr(getattr(buffered, "_partition_records", None),
-                               "next_fetch_offset", None),
-        "inFaustFetchSet": tp in (app.consumer._active_partitions or ()),
-    }  # fmt: skip
-
-
-def _chain(coro: Any) -> str:
-    steps = []
-    while coro is not None:
-        frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
-        if frame is None:
-            steps.append(type(coro).__name__)
-            break
-        steps.append(f"{frame.f_code.co_qualname}:{frame.f_lineno}")
-        coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
-    return " > ".join(steps[-8:])
-
-
-def full_queues() -> list[dict[str, Any]]:
-    """Every agent queue the conductor delivers to that is (nearly) full, and who reads it."""
-    readers = _readers()
-    return [
-        {"topic": ",".join(chan.topics), "reader": readers.get(id(chan), "none"),
-         "queued": chan.queue.qsize(), "max": chan.queue.maxsize}
-        for chan in list(app.topics._topics)
-        if hasattr(chan, "queue") and chan.queue.maxsize
-        and chan.queue.qsize() >= chan.queue.maxsize * 0.8
-    ]  # fmt: skip
-
-
-def agents_waiting() -> dict[str, list[str]]:
-    """Where each agent's actors wait now."""
-    return {
-        agent.name: [_chain(getattr(aref, "it", None)) for aref in agent._actors]
-        for agent in app.agents.values()
-    }  # fmt: skip
-
-
-def all_tasks(loop: asyncio.AbstractEventLoop | None = None) -> dict[str, int]:
-    """Every task's chain of awaits, counted (a diagnosis of a stall)."""
-    counts: dict[str, int] = {}
-    try:
-        tasks = list(asyncio.all_tasks(loop))
-    except RuntimeError as exc:  # another thread's loop changed while read
-        return {repr(exc): 1}
-    for task in tasks:
-        chain = f"{type(task.get_coro()).__name__}: {_chain(task.get_coro())}"
-        counts[chain] = counts.get(chain, 0) + 1
-    return counts
-
-
-def held(tp: TP) -> dict[str, Any]:
-    """What Faust holds for ``tp``: read offset, fetch state, each queue it is delivered to and
-    which running agent (if any) reads that queue."""
-    consumer = app.consumer
-    readers = _readers()
-    channels = app.topics._tp_index.get(tp, set())
-    handler = app.topics._tp_to_callback.get(tp)
-    delivered_to = getattr(handler, "channels", None)
-    queues = [
-        {"reader": readers.get(id(chan), "none"), "queued": chan.queue.qsize()}
-        for chan in (delivered_to if delivered_to is not None else channels)
-        if hasattr(chan, "queue")
-    ]
-    return {
-        "handlerUpToDate": delivered_to is channels,
-        "readOffset": consumer._read_offset.get(tp),
-        "active": tp in (consumer._active_partitions or ()),
-        "paused": tp in consumer._paused_partitions,
-        "buffered": tp in consumer._buffered_partitions,
-        "acked": len(consumer._acked.get(tp, ())),
-        "queues": queues,
-        "flowActive": consumer.flow_active,
-        "appFlowActive": app.flow_control.is_active(),
-        "fetchLoop": awaiting("_drain_messages"),
-        "fullQueues": full_queues(),
-        "agents": agents_waiting(),
-        **_client_state(tp),
-        "generation": app.consumer_generation_id,
-    }
 
 
 async def check() -> None:
