@@ -89,6 +89,11 @@ def pages(w: Worker, path: str) -> dict[str, dict[str, Any]]:
     while True:
         params = {"limit": "500", **({"cursor": cursor} if cursor else {})}
         resp = httpx.get(f"{w.url}{path}", params=params, timeout=30)
+        for _ in range(60):  # a rebalance answers 503 for a few seconds
+            if resp.status_code != 503:
+                break
+            time.sleep(1)
+            resp = httpx.get(f"{w.url}{path}", params=params, timeout=30)
         resp.raise_for_status()
         page = resp.json()
         out.update({item[key]: item for item in page["items"]})
@@ -164,6 +169,11 @@ def check(report: Report, system: System, traffic: Traffic, seen: dict[str, dict
                 sold[item["sku"]] += item["quantity"]
     for sku, added in traffic.restocked().items():
         resp = w.get(f"/inventory/{sku}")
+        for _ in range(60):  # a rebalance answers 503 for a few seconds
+            if resp.status_code != 503:
+                break
+            time.sleep(1)
+            resp = w.get(f"/inventory/{sku}")
         if resp.status_code != 200:
             report.duplicated.append(f"stock {sku}: {resp.status_code} {resp.text[:200]}")
             continue
