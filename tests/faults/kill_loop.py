@@ -111,7 +111,7 @@ class Supervisor:
 
 
 def run_once(broker: Broker, root: Path, seed: int, *, cpus: str | None = None,
-             orders: int = 1500, kills: int = 5, drain: float = 300) -> Report:  # fmt: skip
+             orders: int = 1500, kills: int = 5, drain: float = 900) -> Report:  # fmt: skip
     """One run; the report's ``lost`` names the orders that did not end and the partitions left
     with records waiting, ``notes`` what each worker owns and what a stalled one holds."""
     rng = random.Random(seed)
