@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: sysdeps install jars test unit faults lint demo stop clean bench prometheus prometheus-stop monitor
+.PHONY: sysdeps install jars test unit faults soak lint demo stop clean bench prometheus prometheus-stop monitor
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,11 @@ jars: install sysdeps  ## fetch Apache Kafka's jars from Maven Central once (.lo
 test: jars  ## unit, integration and e2e tests, on brokers the suite starts itself (~11 min)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/faults tests
 
-faults: jars  ## fault scenarios: 20 kill -9 under load, broker restart, 1 of 3 brokers killed, SIGTERM, malformed corpus (~10 min)
+faults: jars  ## fault scenarios on slowed workers: kill -9 loop (3 runs), 20 kill -9 under load, broker restart, 1 of 3 brokers killed, SIGTERM, malformed corpus (~35 min)
 	$(BIN)/python -m pytest -s -q -p no:cacheprovider tests/faults $(FAULTS_ARGS)
+
+soak: jars  ## the kill -9 loop 20 runs in a row on slowed workers (~2 h); SOAK_ARGS="--runs N --seed S"
+	$(BIN)/python -m tests.faults.kill_loop --cpus 0 $(SOAK_ARGS)
 
 unit: install  ## the fast tests only (no broker)
 	$(BIN)/python -m pytest -q tests/unit

@@ -38,6 +38,7 @@ app = OrdersApp(
     table_standby_replicas=settings.standby_replicas,
     producer_acks=-1,
     **performance.PRODUCER,
+    **performance.CONSUMER,
     loghandlers=[ErrorsToHealthLog()],
     monitor=metrics.faust_monitor(),  # Faust's Prometheus sensor, served by GET /metrics
     # Faust's /table and /router pages read tables through table_route (500 on a dead owner,

@@ -170,7 +170,9 @@ async def _until_handled(
     leave the batch unhandled: a record retried here holds its batch, and is never lost."""
     where = f"{event.message.topic}@{event.message.offset}"
     return await until_done(
-        where, lambda: handle(event, topic, handler, **options), retry=lambda exc: True
+        where,
+        lambda: handle(event, topic, handler, **options),
+        retry=lambda exc: isinstance(exc, Exception),  # never a cancellation
     )
 
 

@@ -16,6 +16,19 @@ PRODUCER: dict[str, Any] = {
 }
 
 
+# Faust's fetch loop takes everything the client has buffered (no max_poll_records; up to 1 MiB
+# per partition), then hands it to the agents one record at a time, at the pace of the slowest
+# agent, and fetches again only when that batch is done. A partition whose records arrived just
+# after a batch was taken waits for the whole of it: after kill -9s left a backlog on a slowed
+# worker, tens of thousands of records, minutes in which a partition made no progress at all
+# (issue 17: the kill loop's stalls; README "Liveness"). Small per-partition fetches and bounded
+# polls keep every owned partition within seconds of its turn.
+CONSUMER: dict[str, Any] = {
+    "broker_max_poll_records": 500,
+    "consumer_max_fetch_size": 32 * 1024,
+}
+
+
 def restore_log_level() -> None:
     """Faust's worker at ``-l warn`` (or above) sets the root logger to DEBUG, so that a terminal
     spinner turns on every record, and never sets it back: every ``log.debug`` in Faust and

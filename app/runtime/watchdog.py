@@ -22,6 +22,7 @@ from faust.types import TP
 from app.application import app
 from app.observability.logs import health
 from app.runtime.assignment import unsettled
+from app.runtime.stalls import all_tasks, held
 from app.settings import settings
 
 log = logging.getLogger(__name__)
@@ -76,44 +77,6 @@ def committed_offsets(tps: list[TP]) -> dict[TP, int | None]:
     return {tp: known.get(tp) for tp in tps}
 
 
-def _readers() -> dict[int, str]:
-    """id(channel) -> the agent whose running actor reads it."""
-    out: dict[int, str] = {}
-    for agent in app.agents.values():
-        for aref in getattr(agent, "_actors", ()):
-            stream = getattr(aref, "stream", None)
-            if stream is not None:
-                running = aref.actor_task is not None and not aref.actor_task.done()
-                out[id(stream.channel)] = agent.name if running else f"{agent.name} (ended)"
-    return out
-
-
-def held(tp: TP) -> dict[str, Any]:
-    """What Faust holds for ``tp``: read offset, fetch state, each queue it is delivered to and
-    which running agent (if any) reads that queue."""
-    consumer = app.consumer
-    readers = _readers()
-    channels = app.topics._tp_index.get(tp, set())
-    handler = app.topics._tp_to_callback.get(tp)
-    delivered_to = getattr(handler, "channels", None)
-    queues = [
-        {"reader": readers.get(id(chan), "none"), "queued": chan.queue.qsize()}
-        for chan in (delivered_to if delivered_to is not None else channels)
-        if hasattr(chan, "queue")
-    ]
-    return {
-        "handlerUpToDate": delivered_to is channels,
-        "readOffset": consumer._read_offset.get(tp),
-        "active": tp in (consumer._active_partitions or ()),
-        "paused": tp in consumer._paused_partitions,
-        "buffered": tp in consumer._buffered_partitions,
-        "acked": len(consumer._acked.get(tp, ())),
-        "queues": queues,
-        "flowActive": consumer.flow_active,
-        "generation": app.consumer_generation_id,
-    }
-
-
 async def check() -> None:
     """One check of every owned input partition; stalls are recorded, then acted on."""
     if unsettled():
@@ -139,6 +102,10 @@ async def check() -> None:
         idle = progress.observe(tp, start, end, now)
         if idle >= settings.stall_timeout and tp not in progress.stalled:
             detail = {"committed": committed, "end": end, "seconds": round(idle), **held(tp)}
+            if not progress.stalled:
+                thread_loop = getattr(app.consumer._thread, "thread_loop", None)
+                health("stalled_tasks", tasks=all_tasks(),
+                       consumerThread=all_tasks(thread_loop) if thread_loop else None)  # fmt: skip
             progress.stalled[tp] = detail
             health("stalled", partition=f"{tp.topic}/{tp.partition}", **detail)
             log.error("partition %s/%s stalled: %s", tp.topic, tp.partition, detail)

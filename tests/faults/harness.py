@@ -89,6 +89,11 @@ def pages(w: Worker, path: str) -> dict[str, dict[str, Any]]:
     while True:
         params = {"limit": "500", **({"cursor": cursor} if cursor else {})}
         resp = httpx.get(f"{w.url}{path}", params=params, timeout=30)
+        for _ in range(60):  # a rebalance answers 503 for a few seconds
+            if resp.status_code != 503:
+                break
+            time.sleep(1)
+            resp = httpx.get(f"{w.url}{path}", params=params, timeout=30)
         resp.raise_for_status()
         page = resp.json()
         out.update({item[key]: item for item in page["items"]})
@@ -101,15 +106,20 @@ def statuses(w: Worker) -> dict[str, dict[str, Any]]:
     return pages(w, "/orders")
 
 
-def any_worker(system: System) -> Worker:
-    """A worker that answers /health with 200 now."""
-    for w in system.workers:
-        try:
-            if w.proc and w.proc.poll() is None and w.get("/health").status_code == 200:
-                return w
-        except httpx.HTTPError:
-            continue
-    raise RuntimeError("no worker is healthy")
+def any_worker(system: System, wait: float = 120) -> Worker:
+    """A worker that answers /health with 200 (waiting up to ``wait`` s for one: a worker may be
+    restarting, or stepping out of the group)."""
+    deadline = time.monotonic() + wait
+    while True:
+        for w in system.workers:
+            try:
+                if w.proc and w.proc.poll() is None and w.get("/health").status_code == 200:
+                    return w
+            except httpx.HTTPError:
+                continue
+        if time.monotonic() > deadline:
+            raise RuntimeError("no worker is healthy")
+        time.sleep(1)
 
 
 def drain(system: System, expected: list[str], timeout: float) -> tuple[float | None, dict]:
@@ -117,7 +127,7 @@ def drain(system: System, expected: list[str], timeout: float) -> tuple[float | 
     started, seen = time.monotonic(), {}
     while time.monotonic() - started < timeout:
         try:
-            seen = statuses(any_worker(system))
+            seen = statuses(any_worker(system, wait=0))
         except (httpx.HTTPError, RuntimeError):
             time.sleep(1)
             continue
@@ -158,7 +168,16 @@ def check(report: Report, system: System, traffic: Traffic, seen: dict[str, dict
             for item in seen[o]["details"]["items"]:
                 sold[item["sku"]] += item["quantity"]
     for sku, added in traffic.restocked().items():
-        level = w.get(f"/inventory/{sku}").json()
+        resp = w.get(f"/inventory/{sku}")
+        for _ in range(60):  # a rebalance answers 503 for a few seconds
+            if resp.status_code != 503:
+                break
+            time.sleep(1)
+            resp = w.get(f"/inventory/{sku}")
+        if resp.status_code != 200:
+            report.duplicated.append(f"stock {sku}: {resp.status_code} {resp.text[:200]}")
+            continue
+        level = resp.json()
         books = (level["available"], level["reserved"], level["sold"])
         if level["available"] + level["reserved"] + level["sold"] != added or level["reserved"]:
             report.duplicated.append(f"stock {sku}: {books} for {added} restocked")

@@ -15,7 +15,10 @@ import asyncio
 import random
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from localkafka.broker import Broker
 from tests.faults.harness import TWO_WORKERS, Report, Traffic, finish, health_lines, started
-from tests.support.system import System
+from tests.support.system import System, Worker
 
 INPUTS = ("orders.commands", "carts.events", "users.events", "inventory.commands",
           "payments.commands", "orders.events")  # fmt: skip
@@ -78,8 +81,38 @@ def ownership(system: System) -> dict[str, Any]:
     return out
 
 
+class Supervisor:
+    """Starts a worker again when it exits on its own (compose's ``restart``), as the watchdog
+    expects; a worker the scenario kills is left to the scenario."""
+
+    def __init__(self, system: System) -> None:
+        self.system, self.lock, self.done = system, threading.Lock(), threading.Event()
+        self.restarts = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.done.wait(1.0):
+            with self.lock:
+                for w in self.system.workers:
+                    if w.proc is not None and w.proc.poll() is not None:
+                        self.restarts += 1
+                        w.start()
+
+    @contextmanager
+    def down(self, worker: Worker) -> Iterator[None]:
+        with self.lock:
+            worker.kill()
+            yield
+            worker.start()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join(5)
+
+
 def run_once(broker: Broker, root: Path, seed: int, *, cpus: str | None = None,
-             orders: int = 1500, kills: int = 5, drain: float = 300) -> Report:  # fmt: skip
+             orders: int = 1500, kills: int = 5, drain: float = 900) -> Report:  # fmt: skip
     """One run; the report's ``lost`` names the orders that did not end and the partitions left
     with records waiting, ``notes`` what each worker owns and what a stalled one holds."""
     rng = random.Random(seed)
@@ -87,13 +120,12 @@ def run_once(broker: Broker, root: Path, seed: int, *, cpus: str | None = None,
     system = started(System(broker.bootstrap, root, settings=settings, cpus=cpus))
     traffic = Traffic(orders=orders, seed=seed, rate=150 * 1.15)  # 150 orders/s with cart events
     sender = traffic.start(system)
+    supervisor = Supervisor(system)
     try:
         time.sleep(rng.uniform(1.0, 4.0))  # the first kill lands during start-up traffic
         for _ in range(kills):
-            victim = rng.choice(system.workers)
-            victim.kill()
-            time.sleep(rng.uniform(0.5, 3.0))
-            victim.start()
+            with supervisor.down(rng.choice(system.workers)):
+                time.sleep(rng.uniform(0.5, 3.0))
             time.sleep(rng.uniform(1.0, 6.0))
         assert sender.wait(600) == 0, Traffic.log(system)
         report = finish(Report(f"kill loop seed={seed}", notes={"kills": kills}), system,
@@ -106,6 +138,7 @@ def run_once(broker: Broker, root: Path, seed: int, *, cpus: str | None = None,
             report.print()
         return report
     finally:
+        supervisor.stop()
         if sender.poll() is None:
             sender.kill()
         system.stop_all()
