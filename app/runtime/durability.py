@@ -51,6 +51,24 @@ class DurableConsumer(faust_kafka.Consumer):
             return False
         return bool(await super()._commit_offsets(offsets, start_new_transaction))
 
+    async def perform_seek(self) -> None:
+        """After a rebalance's recovery (and whenever the fetch loop finds the flow stopped),
+        Faust seeks every partition back to its committed offset, so that records the fetch
+        loop took and dropped around the rebalance come again. A partition never committed has
+        no such offset and was not sought at all: what was dropped there stayed behind the
+        client's position for good — 69 ``users.events`` records in the kill loop, fetched,
+        never delivered, never committed (issue 17). Those partitions go back to their beginning,
+        which is where ``auto_offset_reset=earliest`` starts a partition anyway."""
+        await super().perform_seek()
+        changelogs = self.app.tables.changelog_topics
+        committed = self._committed_offset
+        never = [tp for tp in self.assignment()
+                 if tp.topic not in changelogs and committed.get(tp) is None]  # fmt: skip
+        if never:
+            await self._thread.seek_to_beginning(*never)
+            for tp in never:
+                self._read_offset[tp] = None
+
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         """Before a rebalance takes partitions away: stop taking records, let the agents finish
         the ones they hold, commit. Faust forgets what was acknowledged on the revoked partitions
