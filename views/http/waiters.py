@@ -1,4 +1,4 @@
-"""Long-poll support: a reader waits for a key to change; the agent that changes it wakes it."""
+"""Long-poll support: a reader waits for a key to change; a write of that key wakes it."""
 
 from __future__ import annotations
 
