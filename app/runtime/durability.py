@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import faust
+from aiokafka import TopicPartition
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, ConsumerT, TransportT
 
@@ -65,7 +66,7 @@ class DurableConsumer(faust_kafka.Consumer):
         never = [tp for tp in self.assignment()
                  if tp.topic not in changelogs and committed.get(tp) is None]  # fmt: skip
         if never:
-            await self._thread.seek_to_beginning(*never)
+            await self._thread.seek_to_beginning(*(TopicPartition(*tp) for tp in never))
             for tp in never:
                 self._read_offset[tp] = None
 
