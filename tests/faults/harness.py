@@ -20,6 +20,7 @@ from app.adapters.readall import read_all
 from domain import scenario
 from domain.messages import PlaceOrder, RestockItem
 from domain.order_status import TERMINAL
+from tests.faults.reads import any_worker, pages, statuses, through_rebalance
 from tests.support.system import REPO, System, Worker
 
 TERMINAL_EVENTS = {"OrderConfirmed", "OrderCancelled", "OrderRejected"}
@@ -81,47 +82,6 @@ class Report:
             print(f"    {what}", flush=True)
 
 
-def pages(w: Worker, path: str) -> dict[str, dict[str, Any]]:
-    """Every item of a list endpoint (all pages), by its id."""
-    key = {"/orders": "orderId", "/aggregates": "userId"}[path]
-    out: dict[str, dict[str, Any]] = {}
-    cursor = None
-    while True:
-        params = {"limit": "500", **({"cursor": cursor} if cursor else {})}
-        resp = httpx.get(f"{w.url}{path}", params=params, timeout=30)
-        for _ in range(60):  # a rebalance answers 503 for a few seconds
-            if resp.status_code != 503:
-                break
-            time.sleep(1)
-            resp = httpx.get(f"{w.url}{path}", params=params, timeout=30)
-        resp.raise_for_status()
-        page = resp.json()
-        out.update({item[key]: item for item in page["items"]})
-        if not (cursor := page["nextCursor"]):
-            return out
-
-
-def statuses(w: Worker) -> dict[str, dict[str, Any]]:
-    """Every order status, gathered from the workers."""
-    return pages(w, "/orders")
-
-
-def any_worker(system: System, wait: float = 120) -> Worker:
-    """A worker that answers /health with 200 (waiting up to ``wait`` s for one: a worker may be
-    restarting, or stepping out of the group)."""
-    deadline = time.monotonic() + wait
-    while True:
-        for w in system.workers:
-            try:
-                if w.proc and w.proc.poll() is None and w.get("/health").status_code == 200:
-                    return w
-            except httpx.HTTPError:
-                continue
-        if time.monotonic() > deadline:
-            raise RuntimeError("no worker is healthy")
-        time.sleep(1)
-
-
 def drain(system: System, expected: list[str], timeout: float) -> tuple[float | None, dict]:
     """Wait until every expected order is terminal; (seconds it took or None, last statuses)."""
     started, seen = time.monotonic(), {}
@@ -168,12 +128,7 @@ def check(report: Report, system: System, traffic: Traffic, seen: dict[str, dict
             for item in seen[o]["details"]["items"]:
                 sold[item["sku"]] += item["quantity"]
     for sku, added in traffic.restocked().items():
-        resp = w.get(f"/inventory/{sku}")
-        for _ in range(60):  # a rebalance answers 503 for a few seconds
-            if resp.status_code != 503:
-                break
-            time.sleep(1)
-            resp = w.get(f"/inventory/{sku}")
+        resp = through_rebalance(w, f"/inventory/{sku}")
         if resp.status_code != 200:
             report.duplicated.append(f"stock {sku}: {resp.status_code} {resp.text[:200]}")
             continue
