@@ -72,7 +72,7 @@ def ownership(system: System) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for w in system.workers:
         try:
-            body = httpx.get(f"{w.url}/health", timeout=5).json()
+            body = w.get("/health", timeout=5).json()
             inputs = [p.removeprefix(system.prefix) for p in body["assignedPartitions"]
                       if not p.endswith("-changelog") and "__assignor" not in p]  # fmt: skip
             out[w.name] = {"assigned": inputs, "stalled": body.get("stalledPartitions", [])}

@@ -13,7 +13,7 @@ from tests.support.system import System, Worker
 def through_rebalance(w: Worker, path: str, params: dict[str, str] | None = None) -> httpx.Response:
     """GET ``path``, again while it answers 503 (a rebalance does, for a few seconds)."""
     for _ in range(60):
-        resp = httpx.get(f"{w.url}{path}", params=params, timeout=30)
+        resp = w.get(path, params=params, timeout=30)
         if resp.status_code != 503:
             return resp
         time.sleep(1)

@@ -24,7 +24,7 @@ def register(worker: Worker, tier: str = "standard") -> str:
         "email": f"{user_id}@example.com",
         "tier": tier,
     }
-    resp = httpx.post(worker.url + "/users", json=body, timeout=10)
+    resp = worker.post("/users", json=body)
     assert resp.status_code == 201, resp.text
     eventually(lambda: worker.get(f"/users/{user_id}").status_code == 200)
     return user_id
@@ -33,7 +33,7 @@ def register(worker: Worker, tier: str = "standard") -> str:
 def restock(worker: Worker, quantity: int, price: float, sku: str | None = None) -> str:
     sku = sku or unique("sku")
     body = {"quantity": quantity, "name": f"Item {sku}", "unitPrice": price}
-    resp = httpx.post(f"{worker.url}/inventory/{sku}/restock", json=body, timeout=10)
+    resp = worker.post(f"/inventory/{sku}/restock", json=body)
     assert resp.status_code == 202, resp.text
     eventually(lambda: worker.get(f"/inventory/{sku}").json().get("available", -1) >= quantity)
     return sku
@@ -47,7 +47,7 @@ def place(worker: Worker, user_id: str, items: list[tuple[str, int]], currency: 
         "currency": currency,
     }
     headers = {"Idempotency-Key": key} if key else {}
-    return httpx.post(worker.url + "/orders", json=body, headers=headers, timeout=10)
+    return worker.post("/orders", json=body, headers=headers)
 
 
 def outcome(worker: Worker, order_id: str, timeout: float = 60) -> dict[str, Any]:
