@@ -59,21 +59,32 @@ async def run_order_saga(stream):  # type: ignore[no-untyped-def]
 
 @app.timer(settings.saga_tick)
 async def expire_deadlines() -> None:
-    """Deadlines fire even when no message arrives: an OrderTimedOut per expired step, with an id
-    derived from (order, step), so a repeat is a no-op; the saga itself decides what it means."""
-    now = time.time()
-    for order_id, (deadline, step) in list(deadlines.items()):
-        if deadline > now:
+    """Deadlines fire even when no message arrives (``fire_due``)."""
+    await fire_due(time.time())
+
+
+async def fire_due(now: float) -> None:
+    """An OrderTimedOut per expired step, with an id derived from (order, step), so a repeat is a
+    no-op; the saga itself decides what it means. Read from the saga's state, not from the list
+    of due deadlines taken at the start: the saga moves on while this awaits its sends, and a
+    stale entry ("stock" expired) once overwrote and then dropped the fresh one ("payment" in
+    30 s) — that order waited at STOCK_RESERVED for good (the kill loop, issue 17)."""
+    for order_id in [o for o, (deadline, _) in deadlines.items() if deadline <= now]:
+        entry = deadlines.get(order_id)
+        if entry is None or entry[0] > now:  # re-armed or ended since the list was taken
             continue
         state = sagas.get(order_id)
-        deadlines[order_id] = (now + settings.saga_timeout, step)  # fire again if it stays stuck
-        if state is None or not state.waiting or state.step != step:
+        if state is None or not state.waiting or state.deadline is None:
             deadlines.pop(order_id, None)
             continue
+        if state.deadline.timestamp() > now:  # a later step, watched from its own deadline
+            watch(state)
+            continue
+        deadlines[order_id] = (now + settings.saga_timeout, state.step)  # again if still stuck
         timed_out = OrderTimedOut(
-            orderId=order_id, userId=state.userId, step=step, deadline=state.deadline
+            orderId=order_id, userId=state.userId, step=state.step, deadline=state.deadline
         )
-        event_id = envelope.derive_event_id(order_id, f"timeout/{step}")
+        event_id = envelope.derive_event_id(order_id, f"timeout/{state.step}")
         await send_envelope(envelope.build(timed_out, correlation_id=order_id, event_id=event_id))
 
 

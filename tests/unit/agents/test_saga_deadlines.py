@@ -1,0 +1,88 @@
+"""The saga's deadline timer (``agents.saga.fire_due``) against the saga moving on while
+the timer awaits its sends: the kill loop's order left at STOCK_RESERVED for good (issue 17)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from agents import saga
+from domain.saga import SagaState
+
+NOW = time.time()
+
+
+def state(order_id: str, stage: str, step: str, deadline: float) -> SagaState:
+    return SagaState(
+        orderId=order_id, userId="user-1", tier="standard", currency="EUR",
+        amount=Decimal("10"), stage=stage, items={"sku-cable": 1}, step=step,
+        deadline=datetime.fromtimestamp(deadline, UTC),
+    )  # fmt: skip
+
+
+class Sagas:
+    def __init__(self) -> None:
+        self.values: dict[str, SagaState] = {}
+
+    def get(self, key: str) -> SagaState | None:
+        return self.values.get(key)
+
+
+@pytest.fixture()
+def world(monkeypatch: pytest.MonkeyPatch) -> tuple[Sagas, list[Any]]:
+    sagas, sent = Sagas(), []
+    monkeypatch.setattr(saga, "sagas", sagas)
+    monkeypatch.setattr(saga, "deadlines", {})
+
+    async def send(env: Any) -> None:
+        sent.append(env)
+
+    monkeypatch.setattr(saga, "send_envelope", send)
+    return sagas, sent
+
+
+async def test_a_step_past_its_deadline_times_out_once_and_is_rearmed(world: Any) -> None:
+    sagas, sent = world
+    sagas.values["o-1"] = s = state("o-1", "AWAITING_PAYMENT", "payment", NOW - 1)
+    saga.watch(s)
+    await saga.fire_due(time.time())
+    assert [(e.eventType, e.data["step"]) for e in sent] == [("OrderTimedOut", "payment")]
+    deadline, step = saga.deadlines["o-1"]
+    assert step == "payment" and deadline > time.time()  # fires again if the saga stays stuck
+
+
+async def test_the_saga_moving_on_during_the_timers_sends_keeps_its_new_deadline(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two sagas whose stock step expired: o-1 and o-2
+    sagas, sent = world
+    for order_id in ("o-1", "o-2"):
+        sagas.values[order_id] = s = state(order_id, "AWAITING_STOCK", "stock", NOW - 1)
+        saga.watch(s)
+    moved = state("o-2", "AWAITING_PAYMENT", "payment", NOW + 30)
+
+    async def send_while_the_saga_moves(env: Any) -> None:
+        # while the timer awaits o-1's OrderTimedOut, the agent handles o-2's StockReserved
+        sent.append(env)
+        if env.data["orderId"] == "o-1":
+            sagas.values["o-2"] = moved
+            saga.watch(moved)
+
+    monkeypatch.setattr(saga, "send_envelope", send_while_the_saga_moves)
+    # When the timer runs
+    await saga.fire_due(time.time())
+    # Then o-2 is still watched, on its payment deadline, and was not timed out on a stale step
+    assert saga.deadlines["o-2"] == (moved.deadline.timestamp(), "payment")  # type: ignore[union-attr]
+    assert [e.data["orderId"] for e in sent] == ["o-1"]
+
+
+async def test_an_ended_saga_is_no_longer_watched(world: Any) -> None:
+    sagas, sent = world
+    saga.deadlines["o-3"] = (NOW - 1, "payment")
+    sagas.values["o-3"] = state("o-3", "CONFIRMED", "payment", NOW - 1)
+    await saga.fire_due(time.time())
+    assert sent == [] and "o-3" not in saga.deadlines
