@@ -22,6 +22,7 @@ from app.runtime.sends import failed_sends, keep_until_acked, unacked_sends
 from app.settings import settings
 
 log = logging.getLogger(__name__)
+COMMIT_WAIT = 10.0  # seconds a commit waits for the acks of the sends made before it, then skips
 
 
 class DurableConsumer(faust_kafka.Consumer):
@@ -41,9 +42,11 @@ class DurableConsumer(faust_kafka.Consumer):
     ) -> bool:
         waiting = list(unacked_sends)
         if waiting:
-            _, left = await asyncio.wait(waiting, timeout=10.0)
+            _, left = await asyncio.wait(waiting, timeout=COMMIT_WAIT)
             if left:
-                log.warning("commit skipped: %d sends unacknowledged after 10 s", len(left))
+                log.warning("commit skipped: %d sends unacknowledged after %g s",
+                            len(left), COMMIT_WAIT)  # fmt: skip
+                self._acked_again(offsets)
                 return False
         if failed_sends:
             reason = f"{len(failed_sends)} sends failed for good, first: {failed_sends[0]}"
@@ -51,6 +54,19 @@ class DurableConsumer(faust_kafka.Consumer):
             await self.app.crash(RuntimeError(reason))
             return False
         return bool(await super()._commit_offsets(offsets, start_new_transaction))
+
+    def _acked_again(self, offsets: Mapping[TP, int]) -> None:
+        """Give a skipped commit's offsets back to Faust's bookkeeping. Faust takes them out of
+        its acknowledged offsets before the commit and forgets them when the commit is not made;
+        the next one then saw a gap after the last committed offset and never committed that
+        partition again (until a rebalance, or the watchdog stopping the worker)."""
+        for tp, offset in offsets.items():
+            committed = self._committed_offset[tp]
+            start = offset - 1 if committed is None else committed
+            index = self._acked_index[tp]
+            back = [o for o in range(start, offset) if o not in index]
+            self._acked[tp].extend(back)
+            index.update(back)
 
     async def perform_seek(self) -> None:
         """After a rebalance's recovery (and whenever the fetch loop finds the flow stopped),
