@@ -6,6 +6,7 @@ from app.observability import metrics, tracing
 from app.observability.logs import ErrorsToHealthLog
 from app.runtime import performance
 from app.runtime.durability import OrdersApp
+from app.runtime.tables import CheckedTable
 from app.settings import settings
 from views.http.errors import json_errors
 
@@ -24,6 +25,7 @@ app = OrdersApp(
     # BROKER_SESSION_TIMEOUT …) and flags (-b, --web-port, --datadir) override them.
     broker=settings.broker_url,
     store="rocksdb://",
+    Table=CheckedTable,  # Faust's table, its partition check safe during a rebalance
     # Keys and values are bytes on the wire: keys are plain UTF-8 ids (so table_route hashes the
     # same bytes as every producer), values are our JSON envelopes, parsed in domain/.
     key_serializer="raw",

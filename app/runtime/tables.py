@@ -1,0 +1,24 @@
+"""Faust's table, with its partition check made safe to run during a rebalance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+
+class CheckedTable(faust.Table[Any, Any]):
+    """On the first write from each source topic, Faust checks that the topic and the table's
+    changelog have as many partitions, from the consumer's metadata snapshot. During a rebalance
+    that snapshot can count 0 partitions for a topic it has not refreshed yet, and Faust raised
+    ``PartitionsMismatch`` ("… has 3 partitions, but the changelog … has 0") from the write:
+    the shell dead-lettered it as a processing failure. In one kill-loop run, 49 ``OrderCreated``
+    records handled by the saga during a revoke's drain went to the DLQ so, and their orders
+    stayed CREATED for good (issue 17). A count of 0 means "not known now": the check is left
+    for the next write; a real mismatch (3 against 6) still raises."""
+
+    def _verify_source_topic_partitions(self, source_topic: str) -> None:
+        partitions = self.app.consumer.topic_partitions
+        if 0 in (partitions(source_topic), partitions(self.changelog_topic_name)):
+            return
+        super()._verify_source_topic_partitions(source_topic)
