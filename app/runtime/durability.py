@@ -37,6 +37,11 @@ class DurableConsumer(faust_kafka.Consumer):
     refused for good (after the client's own retries) stops the worker without committing:
     its effect exists only locally, and a restart redoes the records from the last commit."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._log_start: dict[TP, int] = {}  # first offsets of never-committed partitions
+        self._restarts: set[asyncio.Future[None]] = set()  # seeks back to them, under way
+
     async def _commit_offsets(
         self, offsets: Mapping[TP, int], start_new_transaction: bool = True
     ) -> bool:
@@ -82,9 +87,53 @@ class DurableConsumer(faust_kafka.Consumer):
         never = [tp for tp in self.assignment()
                  if tp.topic not in changelogs and committed.get(tp) is None]  # fmt: skip
         if never:
-            await self._thread.seek_to_beginning(*(TopicPartition(*tp) for tp in never))
-            for tp in never:
-                self._read_offset[tp] = None
+            await self._from_the_start(never)
+
+    async def _from_the_start(self, tps: list[TP]) -> None:
+        """Seek never-committed partitions to their first record, and remember where that is."""
+        self._log_start.update(await self.earliest_offsets(*tps))
+        await self._thread.seek_to_beginning(*(TopicPartition(*tp) for tp in tps))
+        for tp in tps:
+            self._read_offset[tp] = None
+        log.info("from their first record: %s", ", ".join(f"{t}/{p}" for t, p in tps))
+
+    async def _seek_back(self, tp: TP) -> None:
+        """Seek ``tp`` back to its first record with the fetch loop stopped (records it already
+        took would otherwise still be delivered, and mark the re-fetched ones as read); its flow
+        resumes unless a rebalance began meanwhile (its recovery resumes it then). Until its
+        first record is acknowledged the partition does not commit, so a seek that fails ends
+        in the watchdog's stall, not in a loss."""
+        was_active = self.flow_active
+        self.stop_flow()
+        try:
+            await self._from_the_start([tp])
+        finally:
+            if was_active and not self.app.rebalancing:
+                self.resume_flow()
+
+    def _new_offset(self, tp: TP) -> int | None:
+        """The offset to commit for ``tp``: Faust's, except a partition's first commit. Faust
+        requires the acknowledged offsets to follow the last committed one without a hole, but
+        with nothing committed yet it took whatever came first: in the kill loop a worker began
+        a never-committed partition at offset 75 (records 0-74 taken and dropped around a
+        rebalance), committed 76, and 75 orders were never placed. Now the first commit needs
+        the partition's first record acknowledged too; if it is not, the partition is sought
+        back to it (the records after it come again, which the handlers absorb)."""
+        acked = self._acked[tp]
+        if self._committed_offset[tp] is None and acked and tp in self._log_start:
+            gaps = [interval.begin for interval in self._gap[tp]]
+            if min([*acked, *gaps]) > self._log_start[tp]:
+                health("skipped_records", topic=tp.topic, partition=tp.partition,
+                       firstAcknowledged=min(acked), firstRecord=self._log_start[tp])  # fmt: skip
+                acked.clear()
+                self._acked_index[tp].clear()
+                self._gap[tp].clear()
+                task = asyncio.ensure_future(self._seek_back(tp))
+                self._restarts.add(task)
+                task.add_done_callback(self._restarts.discard)
+                return None
+        result: int | None = super()._new_offset(tp)
+        return result
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         """Before a rebalance takes partitions away: stop taking records, let the agents finish

@@ -133,6 +133,8 @@ def run_once(broker: Broker, root: Path, seed: int, *, cpus: str | None = None,
         report.lost += [f"waiting: {row}" for row in waiting(system)]
         stalls = [line for w in system.workers for line in health_lines(w, "stalled")]
         report.lost += [f"stalled: {line}" for line in stalls]  # the watchdog is a safety net
+        skipped = [line for w in system.workers for line in health_lines(w, "skipped_records")]
+        report.notes["skippedRecords"] = len(skipped)  # caught before the first commit (cause 7)
         if report.lost:
             report.notes["owners"] = ownership(system)
             report.print()

@@ -57,3 +57,44 @@ async def test_a_skipped_commit_of_a_never_committed_partition_comes_again(consu
     assert await consumer._commit_tps([TOPIC], start_new_transaction=False) is False
     acked(consumer, TOPIC, range(5, 8))  # and more records handled meanwhile
     assert consumer._filter_committable_offsets([TOPIC]) == {TOPIC: 8}
+
+
+@pytest.fixture()
+def restarts(consumer: Any, monkeypatch: pytest.MonkeyPatch) -> list[list[TP]]:
+    """The partitions the consumer seeks back to their first record (no broker here)."""
+    sought: list[list[TP]] = []
+
+    async def record(tps: list[TP]) -> None:
+        sought.append(tps)
+
+    monkeypatch.setattr(consumer, "_from_the_start", record)
+    monkeypatch.setattr(consumer, "flow_active", True)
+    consumer._gap.clear()
+    consumer._log_start.clear()
+    return sought
+
+
+async def test_a_first_commit_after_skipped_records_is_refused_and_sought_back(
+    consumer: Any, restarts: list[list[TP]]
+) -> None:
+    # Given a never-committed partition whose first record is 0, and records 75-79 acknowledged
+    # (0-74 taken and dropped around a rebalance: the kill loop's 75 orders never placed)
+    consumer._log_start[TOPIC] = 0
+    acked(consumer, TOPIC, range(75, 80))
+    # When the next commit looks for an offset: none, and the partition goes back to record 0
+    assert consumer._filter_committable_offsets([TOPIC]) == {}
+    await asyncio.sleep(0)
+    assert restarts == [[TOPIC]]
+    assert consumer.flow_active  # the fetch loop stopped for the seek, and resumed
+    # And once 0-79 are acknowledged again, it commits them
+    acked(consumer, TOPIC, range(0, 80))
+    assert consumer._filter_committable_offsets([TOPIC]) == {TOPIC: 80}
+
+
+async def test_a_first_commit_from_the_first_record_is_made(
+    consumer: Any, restarts: list[list[TP]]
+) -> None:
+    consumer._log_start[TOPIC] = 40  # retention deleted what came before
+    acked(consumer, TOPIC, range(40, 45))
+    assert consumer._filter_committable_offsets([TOPIC]) == {TOPIC: 45}
+    assert restarts == []
