@@ -90,9 +90,13 @@ class DurableConsumer(faust_kafka.Consumer):
             await self._from_the_start(never)
 
     async def _from_the_start(self, tps: list[TP]) -> None:
-        """Seek never-committed partitions to their first record, and remember where that is."""
-        self._log_start.update(await self.earliest_offsets(*tps))
-        await self._thread.seek_to_beginning(*(TopicPartition(*tp) for tp in tps))
+        """Seek never-committed partitions to their first record, and remember where that is.
+        A seek to an offset, not the client's ``seek_to_beginning``: that one leaves the
+        position unset until a reset request returns, and Faust's livelock detector, reading
+        the position meanwhile, crashed the worker on aiokafka's assertion (once in CI)."""
+        starts = {TP(*tp): offset for tp, offset in (await self.earliest_offsets(*tps)).items()}
+        self._log_start.update(starts)
+        await self._thread.seek_wait({TopicPartition(*tp): starts[tp] for tp in tps})
         for tp in tps:
             self._read_offset[tp] = None
         log.info("from their first record: %s", ", ".join(f"{t}/{p}" for t, p in tps))
