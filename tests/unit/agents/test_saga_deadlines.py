@@ -13,8 +13,6 @@ import pytest
 from agents import saga
 from domain.saga import SagaState
 
-NOW = time.time()
-
 
 def state(order_id: str, stage: str, step: str, deadline: float) -> SagaState:
     return SagaState(
@@ -47,9 +45,10 @@ def world(monkeypatch: pytest.MonkeyPatch) -> tuple[Sagas, list[Any]]:
 
 async def test_a_step_past_its_deadline_times_out_once_and_is_rearmed(world: Any) -> None:
     sagas, sent = world
-    sagas.values["o-1"] = s = state("o-1", "AWAITING_PAYMENT", "payment", NOW - 1)
+    now = time.time()  # the suite runs long after this module is imported
+    sagas.values["o-1"] = s = state("o-1", "AWAITING_PAYMENT", "payment", now - 1)
     saga.watch(s)
-    await saga.fire_due(time.time())
+    await saga.fire_due(now)
     assert [(e.eventType, e.data["step"]) for e in sent] == [("OrderTimedOut", "payment")]
     deadline, step = saga.deadlines["o-1"]
     assert step == "payment" and deadline > time.time()  # fires again if the saga stays stuck
@@ -60,10 +59,11 @@ async def test_the_saga_moving_on_during_the_timers_sends_keeps_its_new_deadline
 ) -> None:
     # Given two sagas whose stock step expired: o-1 and o-2
     sagas, sent = world
+    now = time.time()
     for order_id in ("o-1", "o-2"):
-        sagas.values[order_id] = s = state(order_id, "AWAITING_STOCK", "stock", NOW - 1)
+        sagas.values[order_id] = s = state(order_id, "AWAITING_STOCK", "stock", now - 1)
         saga.watch(s)
-    moved = state("o-2", "AWAITING_PAYMENT", "payment", NOW + 30)
+    moved = state("o-2", "AWAITING_PAYMENT", "payment", now + 30)
 
     async def send_while_the_saga_moves(env: Any) -> None:
         # while the timer awaits o-1's OrderTimedOut, the agent handles o-2's StockReserved
@@ -74,7 +74,7 @@ async def test_the_saga_moving_on_during_the_timers_sends_keeps_its_new_deadline
 
     monkeypatch.setattr(saga, "send_envelope", send_while_the_saga_moves)
     # When the timer runs
-    await saga.fire_due(time.time())
+    await saga.fire_due(now)
     # Then o-2 is still watched, on its payment deadline, and was not timed out on a stale step
     assert saga.deadlines["o-2"] == (moved.deadline.timestamp(), "payment")  # type: ignore[union-attr]
     assert [e.data["orderId"] for e in sent] == ["o-1"]
@@ -82,7 +82,8 @@ async def test_the_saga_moving_on_during_the_timers_sends_keeps_its_new_deadline
 
 async def test_an_ended_saga_is_no_longer_watched(world: Any) -> None:
     sagas, sent = world
-    saga.deadlines["o-3"] = (NOW - 1, "payment")
-    sagas.values["o-3"] = state("o-3", "CONFIRMED", "payment", NOW - 1)
-    await saga.fire_due(time.time())
+    now = time.time()  # the suite runs long after this module is imported
+    saga.deadlines["o-3"] = (now - 1, "payment")
+    sagas.values["o-3"] = state("o-3", "CONFIRMED", "payment", now - 1)
+    await saga.fire_due(now)
     assert sent == [] and "o-3" not in saga.deadlines
