@@ -85,6 +85,14 @@ def buckets(metric: Histogram, outcome: str) -> dict[str, float]:
     }
 
 
+def per_partition(name: str, doc: str, rows: list[dict[str, Any]], field: str) -> GaugeMetricFamily:
+    """A gauge labelled by topic and partition, one sample per row's ``field``."""
+    gauge = GaugeMetricFamily(name, doc, labels=["topic", "partition"])
+    for row in rows:
+        gauge.add_metric([row["topic"], str(row["partition"])], row[field])
+    return gauge
+
+
 class LiveCollector(Collector):
     """The metrics read at scrape time from ``source()`` (see ``app.observability.stats.live``)."""
 
@@ -118,22 +126,18 @@ class LiveCollector(Collector):
             for name in CIRCUIT_STATES:
                 circuits.add_metric([circuit, name], 1.0 if state == name else 0.0)
         yield circuits
-        lag = GaugeMetricFamily(
+        yield per_partition(
             "orders_consumer_lag",
             "Records not yet committed: log end offset minus committed offset",
-            labels=["topic", "partition"],
+            live["lag"],
+            "lag",
         )
-        for row in live["lag"]:
-            lag.add_metric([row["topic"], str(row["partition"])], row["lag"])
-        yield lag
-        stalled = GaugeMetricFamily(
+        yield per_partition(
             "orders_partition_stalled_seconds",
             "Seconds an owned input partition has had records waiting and no committed progress",
-            labels=["topic", "partition"],
+            live["stalled"],
+            "seconds",
         )
-        for row in live["stalled"]:
-            stalled.add_metric([row["topic"], str(row["partition"])], row["seconds"])
-        yield stalled
         audit = CounterMetricFamily(
             "orders_audit_lines", "Audit trail lines, by result", labels=["result"]
         )
