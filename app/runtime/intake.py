@@ -18,6 +18,7 @@ from app.observability import tracing
 from app.observability.logs import audit, counters
 from app.runtime.failures import TRANSIENT, Handler, dead_letter_it, until_done, with_retries
 from app.runtime.inflight import in_flight
+from app.runtime.outbox import Lane, hold
 from app.runtime.partitioning import expected_partition
 from app.runtime.received import Received, audit_line
 from app.settings import settings
@@ -86,7 +87,15 @@ async def _handle(
     where = f"{handler.__qualname__} on {rec.topic}/{rec.partition}@{rec.offset}"
     tries = [0]
     try:
-        await with_retries(handler, result, where, tries)
+        lane = lane_of(handler, rec.topic, rec.partition)
+
+        async def refused(env: Envelope, exc: BaseException) -> None:
+            log.error("%s: %s refused for good: %r", where, env.eventType, exc)
+            await dead_letter_it(rec, "processing", f"cannot send {env.eventType}: {exc!r}",
+                                 result, agent=handler.__qualname__)  # fmt: skip
+
+        async with lane.holding(refused):  # its events leave after its table writes
+            await with_retries(handler, result, where, tries)
     except Exception as exc:  # Faust would ack and skip it: keep it instead
         if isinstance(exc, TRANSIENT):
             log.warning("%s: gave up after %d tries: %r", where, tries[0], exc)  # one line
@@ -201,11 +210,34 @@ async def misplaced(
 
 
 async def send_envelope(env: Envelope) -> None:
-    """Send one envelope to its topic, keyed as the topic says, in a producer span whose trace
-    context travels in the record's headers (none while tracing is off)."""
+    """Send one envelope to its topic; from a handler, once its table writes are on the broker
+    (``app.runtime.outbox``)."""
+    if not hold(env):
+        await _send_now(env)
+
+
+async def _send_now(env: Envelope) -> Any:
+    """Hand one envelope to the producer, keyed as its topic says, in a producer span whose trace
+    context travels in the record's headers (none while tracing is off); returns its ack future."""
     body_type = MESSAGE_TYPES[env.eventType]
     key = str(env.data[body_type.key_field])
     with tracing.producing(body_type.stream, env.eventType, env.eventId) as headers:
-        await BY_NAME[body_type.stream].send(
+        return await BY_NAME[body_type.stream].send(
             key=key.encode(), value=envelope.dumps(env), headers=headers
         )
+
+
+async def _send_released(env: Envelope) -> Any:
+    return await until_done(f"send {env.eventType} {env.eventId}", lambda: _send_now(env))
+
+
+_lanes: dict[tuple[Handler, str, int], Lane] = {}
+
+
+def lane_of(handler: Handler, topic: str, partition: int) -> Lane:
+    """One lane per handler and input partition: its events leave in the order its records
+    were handled, and a slow changelog partition holds only the lanes that wrote to it."""
+    lane = _lanes.get((handler, topic, partition))
+    if lane is None:
+        lane = _lanes[handler, topic, partition] = Lane(_send_released)
+    return lane

@@ -1,10 +1,14 @@
-"""Faust's table, with its partition check made safe to run during a rebalance."""
+"""Faust's table, with its partition check made safe to run during a rebalance, and its
+changelog writes known to the running handler's outbox."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import faust
+from faust.types import FutureMessage
+
+from app.runtime import outbox
 
 
 class CheckedTable(faust.Table[Any, Any]):
@@ -22,3 +26,9 @@ class CheckedTable(faust.Table[Any, Any]):
         if 0 in (partitions(source_topic), partitions(self.changelog_topic_name)):
             return
         super()._verify_source_topic_partitions(source_topic)
+
+    def send_changelog(self, *args: Any, **kwargs: Any) -> FutureMessage:
+        """The handler's events wait for this write's ack (``app.runtime.outbox``)."""
+        fut: FutureMessage = super().send_changelog(*args, **kwargs)
+        outbox.wrote(fut)
+        return fut

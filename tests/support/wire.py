@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
+
+from app.runtime import intake
+
+
+async def released() -> None:
+    """Wait for the events the agents hold until their table writes are acknowledged
+    (``app.runtime.outbox``)."""
+    releases = [task for lane in intake._lanes.values() for task in lane.pending]
+    if releases:
+        await asyncio.wait(releases)
 
 
 @dataclass(frozen=True)
@@ -39,4 +50,5 @@ class Shop:
                 await self.contexts[record.topic].put(
                     key=record.key, value=record.value, headers=headers
                 )
+            await released()
         return delivered

@@ -15,11 +15,12 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from agents import inventory, orders, payments, saga, users
 from app.adapters import catalog
+from app.application import app
 from app.observability import tracing
 from app.topics import BY_NAME
 from domain import envelope
 from domain.messages import CatalogItem, RestockItem, UserRegistered
-from tests.support.wire import Sent, Shop
+from tests.support.wire import Sent, Shop, released
 
 AGENTS = {
     "orders.commands": orders.handle_orders,
@@ -45,8 +46,14 @@ def spans() -> Iterator[InMemorySpanExporter]:
 
 @pytest.fixture()
 def wire(monkeypatch: pytest.MonkeyPatch) -> list[Sent]:
-    """Every record sent to a business topic, with its headers, instead of a broker."""
+    """Every record sent to a business topic, with its headers, instead of a broker; every table
+    write acknowledged at once (a handler's events wait for that: ``app.runtime.outbox``)."""
     sent: list[Sent] = []
+
+    def acked_at_once(fut: asyncio.Future[Any]) -> None:
+        fut.set_result(None)
+
+    monkeypatch.setattr(app.producer, "send_soon", acked_at_once)
     for name, topic in BY_NAME.items():
 
         async def capture(
@@ -78,5 +85,7 @@ async def shop(wire: list[Sent]) -> AsyncIterator[Shop]:
                                             value=envelope.dumps(env))  # fmt: skip
         catalog.catalog[shop.sku] = CatalogItem(sku=shop.sku, name="Keyboard", unitPrice="89.90")
         catalog.caught_up.set()
+        await released()
         wire.clear()
         yield shop
+        await released()  # nothing of this test reaches the next one's wire

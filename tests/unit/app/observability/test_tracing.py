@@ -126,13 +126,14 @@ async def test_concurrent_payments_keep_their_own_traces(
                 key=command.orderId.encode(), value=env, headers=[("traceparent", parent)],
                 wait=False,
             )  # fmt: skip
+        wanted = {command.orderId for _, command in commands}
         for _ in range(200):
-            if len(wire) == len(commands):
+            if wanted <= {orjson.loads(s.value)["data"]["orderId"] for s in wire}:
                 break
             await asyncio.sleep(0.01)
     # Then each answer carries the trace of its own command, not of another task's
     answers = {orjson.loads(s.value)["data"]["orderId"]: s for s in wire}
-    assert len(answers) == len(commands)
+    assert len(wire) == len(commands) and answers.keys() == wanted
     for trace_id, command in commands:
         headers = answers[command.orderId].headers
         assert headers is not None

@@ -1,0 +1,194 @@
+"""The outbox order: a handler's events leave only once the table writes that decided them are on
+the broker.
+
+A handler reads its table, decides, writes the decision (a changelog record, buffered) and sends
+events. Sent in that order, the events could reach the broker while the changelog record was
+still in the producer's buffer: the kill loop caught a ``kill -9`` in that window. The record
+was redelivered (its offset was not committed), the decision was gone from the table, and the
+command was decided again, differently: a ``PlaceOrder`` rejected, then created with the same
+event id (issue 17). Every handler whose decision depends on more than its input (the catalog,
+a customer's profile, stock levels, a payment gateway's answer) can do the same.
+
+So while a handler runs, ``send_envelope`` holds its events (``hold``) and the table writes it
+makes register their changelog futures (``wrote``); when it returns, its ``Lane`` sends the held
+events after those writes are acknowledged, in a task the next commit waits for (it is one of
+the unacknowledged sends). A kill between the two then finds the decision kept and the record
+redelivered: the handler repeats the kept decision and sends the same events again. The agent
+does not wait: the next record is handled meanwhile, and each lane sends in the order its
+records were handled. A handler that wrote nothing sends at once, as before."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.runtime.sends import failed_sends, keep_until_acked
+from domain.envelope import Envelope
+
+# Releases a lane may have under way before its agent waits for them (its memory bound, and the
+# backpressure the agent had when it awaited each send itself).
+MAX_PENDING = 1000
+
+Send = Callable[[Envelope], Awaitable[Any]]  # hands one envelope to the producer: its ack future
+
+
+@dataclass(eq=False)
+class Outbox:
+    """What one handler call wrote (changelog futures) and would send (envelopes, in order)."""
+
+    writes: list[asyncio.Future[Any]] = field(default_factory=list)
+    held: list[Envelope] = field(default_factory=list)
+    closed: bool = False  # released: a task the handler left behind sends at once
+
+
+_open: ContextVar[Outbox | None] = ContextVar("outbox", default=None)
+
+
+def wrote(fut: Any) -> None:
+    """A table write's changelog future, made inside a handler: its events wait for it."""
+    box = _open.get()
+    if box is not None and isinstance(fut, asyncio.Future):
+        box.writes.append(fut)
+
+
+def hold(env: Envelope) -> bool:
+    """Keep ``env`` for the running handler's release; False outside a handler (send it now)."""
+    box = _open.get()
+    if box is None or box.closed:
+        return False
+    box.held.append(env)
+    return True
+
+
+Refused = Callable[[Envelope, BaseException], Awaitable[None]]  # an event refused for good
+
+
+class Lane:
+    """The releases of one handler on one input partition, in the order its records were
+    handled. A release waits for the writes of every record before it (whose order the
+    producer keeps per partition, not across them); once a write is refused for good the lane
+    sends nothing more (the commit stops the worker: ``DurableConsumer``)."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.tail: asyncio.Future[None] | None = None  # the last release handed over, or write
+        self.pending: set[asyncio.Future[None]] = set()  # releases not yet acknowledged
+
+    @asynccontextmanager
+    async def holding(self, refused: Refused) -> AsyncIterator[Outbox]:
+        """Around one handler call (its retries included): what it sends is held, then released
+        after its writes, also when it fails (its writes stand, so do the events decided with
+        them) or is cancelled. ``refused``: what to do with an event the broker refuses for good
+        (the shell dead-letters its record)."""
+        box = Outbox()
+        token = _open.set(box)
+        try:
+            yield box
+        except BaseException:
+            _open.reset(token)
+            box.closed = True
+            self._after_handler(box, refused)
+            raise
+        _open.reset(token)
+        box.closed = True
+        if box.held and not box.writes and (self.tail is None or self.tail.done()):
+            for env in box.held:  # nothing to wait for, nothing ahead: send now, as before
+                await self.send(env)
+            return
+        self._after_handler(box, refused)
+        while len(self.pending) > MAX_PENDING:
+            await asyncio.wait(self.pending, return_when=asyncio.FIRST_COMPLETED)
+
+    def _after_handler(self, box: Outbox, refused: Refused) -> None:
+        if box.held:
+            self._schedule(box, refused)
+        elif box.writes:  # nothing to send: the lane's next release still waits for these
+            self.tail = _all_of([*box.writes, *([self.tail] if self.tail else [])])
+
+    def _schedule(self, box: Outbox, refused: Refused) -> None:
+        handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        handed.add_done_callback(_retrieved)
+        task = asyncio.ensure_future(self._release(box, self.tail, handed, refused))
+        keep_until_acked(task)  # the next commit waits for the events' acks, not only the writes'
+        self.tail = handed
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+        def stopped(task: asyncio.Future[None]) -> None:  # also before it began
+            if task.cancelled():
+                failed_sends.append(f"stopped with {len(box.held)} events unsent")
+                handed.cancel()
+
+        task.add_done_callback(stopped)
+
+    async def _release(
+        self,
+        box: Outbox,
+        before: asyncio.Future[None] | None,
+        handed: asyncio.Future[None],
+        refused: Refused,
+    ) -> None:
+        """Send ``box``'s events once its writes are acknowledged and the lane's previous
+        release has handed its own to the producer (not acknowledged: the producer keeps a
+        partition's order); then wait for their acks. ``asyncio.wait``, not ``gather``: a
+        cancelled release (a stopping worker) must not cancel the writes, which would make them
+        look settled to the clean-stop marker (``app.runtime.local_state``)."""
+        try:
+            await _succeeded([before] if before is not None else [])
+            # a write refused for good raises here: its events are never sent, the commit stops
+            # the worker (``DurableConsumer``), and a restart redoes the record
+            await _succeeded(box.writes)
+            acks = []
+            for env in box.held:
+                try:
+                    acks.append(await self.send(env))
+                except Exception as exc:  # never sendable (too large …): the record is kept
+                    await refused(env, exc)
+        except asyncio.CancelledError:
+            raise  # ``stopped``
+        except BaseException as exc:
+            handed.set_exception(exc)
+            raise
+        handed.set_result(None)
+        await _succeeded([ack for ack in acks if isinstance(ack, asyncio.Future)])
+
+
+async def _succeeded(futures: list[asyncio.Future[Any]]) -> None:
+    """Wait for ``futures`` without cancelling them; raise the first failure."""
+    if not futures:
+        return
+    await asyncio.wait(futures)
+    for fut in futures:
+        if fut.cancelled():
+            raise RuntimeError("a write or release before this one was cancelled")
+        if (exc := fut.exception()) is not None:
+            raise exc
+
+
+def _all_of(futures: list[asyncio.Future[Any]]) -> asyncio.Future[None]:
+    """One future for several (no task): done when all are, failed if one failed."""
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    done.add_done_callback(_retrieved)
+    left = [len(futures)]
+
+    def one(fut: asyncio.Future[Any]) -> None:
+        left[0] -= 1
+        if done.done():
+            return
+        if fut.cancelled() or fut.exception() is not None:
+            done.set_exception(RuntimeError("a write before this release failed"))
+        elif left[0] == 0:
+            done.set_result(None)
+
+    for fut in futures:
+        fut.add_done_callback(one)
+    return done
+
+
+def _retrieved(fut: asyncio.Future[None]) -> None:
+    if not fut.cancelled():
+        fut.exception()  # the lane reads it; asyncio need not report it unread
