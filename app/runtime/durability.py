@@ -101,6 +101,13 @@ class DurableConsumer(faust_kafka.Consumer):
             self._read_offset[tp] = None
         log.info("from their first record: %s", ", ".join(f"{t}/{p}" for t, p in tps))
 
+    async def seek_wait(self, partitions: Mapping[TP, int]) -> None:
+        """Reset the read offsets as Faust's ``seek`` does (the fetch loop drops records below
+        them as read): recovery's seeks of changelogs did not (``docs/liveness.md``, cause 10)."""
+        await super().seek_wait(partitions)
+        for tp, offset in partitions.items():
+            self._read_offset[TP(tp.topic, tp.partition)] = offset if offset else None
+
     async def _seek_back(self, tp: TP) -> None:
         """Seek ``tp`` back to its committed offset (its first record if never committed) with
         the fetch loop stopped (records it already took would otherwise still be delivered, and
@@ -132,9 +139,8 @@ class DurableConsumer(faust_kafka.Consumer):
         record there (a transaction marker's offset, which no topic here has), and with nothing
         committed yet takes whatever came first; around a rebalance its fetch loop can drop
         records it took (``docs/liveness.md``, causes 7 and 9). So the acknowledged offsets must
-        begin at the committed offset (the first record, if never committed); if they do not,
-        the partition is sought back there (the records after it come again, which the
-        handlers absorb)."""
+        begin at the committed offset (the first record, if never committed), else the partition
+        is sought back there (the records after it come again; the handlers absorb them)."""
         acked = self._acked[tp]
         committed = self._committed_offset[tp]
         first = committed if committed is not None else self._log_start.get(tp)

@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP
 
 from app.application import app
@@ -129,3 +130,24 @@ async def test_a_commit_that_follows_the_committed_offset_is_made(
     acked(consumer, TOPIC, range(17, 25))
     assert consumer._filter_committable_offsets([TOPIC]) == {TOPIC: 25}
     assert restarts == []
+
+
+async def test_a_seek_that_waits_rereads_from_the_offset_sought(
+    consumer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a changelog partition the fetch loop read up to offset 8 (it drops records below
+    # its read offset as already read)
+    changelog = TP("orders-stock-levels-changelog", 2)
+    consumer._read_offset[changelog] = 8
+    consumer._read_offset[TOPIC] = 30
+
+    async def sought(self: Any, partitions: Any) -> None:
+        return None
+
+    monkeypatch.setattr(faust_kafka.Consumer, "seek_wait", sought)
+    # When recovery seeks it back to its first record, and another partition to 12
+    await consumer.seek_wait({changelog: 0, TOPIC: 12})
+    # Then the records from there are delivered again, the first one included (the soak's
+    # stock level that a standby never had: its record 0 dropped as "already read")
+    assert consumer._read_offset[changelog] is None
+    assert consumer._read_offset[TOPIC] == 12
