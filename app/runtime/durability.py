@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import faust
-from aiokafka import TopicPartition
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, ConsumerT, TransportT
 
 from app.observability.logs import health
 from app.runtime import local_state
 from app.runtime.inflight import in_flight
+from app.runtime.rewind import RewindingConsumer
 from app.runtime.sends import failed_sends, keep_until_acked, unacked_sends
 from app.settings import settings
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 COMMIT_WAIT = 10.0  # seconds a commit waits for the acks of the sends made before it, then skips
 
 
-class DurableConsumer(faust_kafka.Consumer):
+class DurableConsumer(RewindingConsumer):
     """Commits an offset only once the table writes and sends made before it are on the broker.
 
     Faust flushes its producer before a commit, but that flush gives up after 0.1 s without a
@@ -36,11 +36,6 @@ class DurableConsumer(faust_kafka.Consumer):
     skipped: the records are then redelivered, which the handlers absorb. A send the broker
     refused for good (after the client's own retries) stops the worker without committing:
     its effect exists only locally, and a restart redoes the records from the last commit."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._log_start: dict[TP, int] = {}  # first offsets of never-committed partitions
-        self._restarts: set[asyncio.Future[None]] = set()  # seeks back to them, under way
 
     async def _commit_offsets(
         self, offsets: Mapping[TP, int], start_new_transaction: bool = True
@@ -67,98 +62,11 @@ class DurableConsumer(faust_kafka.Consumer):
         partition again (until a rebalance, or the watchdog stopping the worker)."""
         for tp, offset in offsets.items():
             committed = self._committed_offset[tp]
-            start = offset - 1 if committed is None else committed
+            start = self._log_start.get(tp, offset - 1) if committed is None else committed
             index = self._acked_index[tp]
             back = [o for o in range(start, offset) if o not in index]
             self._acked[tp].extend(back)
             index.update(back)
-
-    async def perform_seek(self) -> None:
-        """After a rebalance's recovery (and whenever the fetch loop finds the flow stopped),
-        Faust seeks every partition back to its committed offset, so that records the fetch
-        loop took and dropped around the rebalance come again. A partition never committed has
-        no such offset and was not sought at all: what was dropped there stayed behind the
-        client's position for good — 69 ``users.events`` records in the kill loop, fetched,
-        never delivered, never committed (issue 17). Those partitions go back to their beginning,
-        which is where ``auto_offset_reset=earliest`` starts a partition anyway."""
-        await super().perform_seek()
-        changelogs = self.app.tables.changelog_topics
-        committed = self._committed_offset
-        never = [tp for tp in self.assignment()
-                 if tp.topic not in changelogs and committed.get(tp) is None]  # fmt: skip
-        if never:
-            await self._from_the_start(never)
-
-    async def _from_the_start(self, tps: list[TP]) -> None:
-        """Seek never-committed partitions to their first record, and remember where that is.
-        A seek to an offset, not the client's ``seek_to_beginning``: that one leaves the
-        position unset until a reset request returns, and Faust's livelock detector, reading
-        the position meanwhile, crashed the worker on aiokafka's assertion (once in CI)."""
-        starts = {TP(*tp): offset for tp, offset in (await self.earliest_offsets(*tps)).items()}
-        self._log_start.update(starts)
-        await self._thread.seek_wait({TopicPartition(*tp): starts[tp] for tp in tps})
-        for tp in tps:
-            self._read_offset[tp] = None
-        log.info("from their first record: %s", ", ".join(f"{t}/{p}" for t, p in tps))
-
-    async def seek_wait(self, partitions: Mapping[TP, int]) -> None:
-        """Reset the read offsets as Faust's ``seek`` does (the fetch loop drops records below
-        them as read): recovery's seeks of changelogs did not (``docs/liveness.md``, cause 10)."""
-        await super().seek_wait(partitions)
-        for tp, offset in partitions.items():
-            self._read_offset[TP(tp.topic, tp.partition)] = offset if offset else None
-
-    async def _seek_back(self, tp: TP) -> None:
-        """Seek ``tp`` back to its committed offset (its first record if never committed) with
-        the fetch loop stopped (records it already took would otherwise still be delivered, and
-        mark the re-fetched ones as read); its flow resumes unless a rebalance began meanwhile
-        (its recovery resumes it then). Until the record there is acknowledged the partition
-        does not commit, so a seek that fails ends in the watchdog's stall, not in a loss."""
-        was_active = self.flow_active
-        self.stop_flow()
-        try:
-            committed = self._committed_offset.get(tp)
-            if committed is None:
-                await self._from_the_start([tp])
-            else:
-                await self._back_to_committed(tp, committed)
-        finally:
-            if was_active and not self.app.rebalancing:
-                self.resume_flow()
-
-    async def _back_to_committed(self, tp: TP, committed: int) -> None:
-        start = (await self.earliest_offsets(tp)).get(tp) or 0
-        self._log_start[tp] = start  # retention may have deleted records past the commit
-        await self._thread.seek_wait({TopicPartition(*tp): max(committed, start)})
-        self._read_offset[tp] = None
-        log.warning("%s/%d: back to its committed offset %d", tp.topic, tp.partition, committed)
-
-    def _new_offset(self, tp: TP) -> int | None:
-        """The offset to commit for ``tp``: Faust's, unless records were skipped. Faust requires
-        the acknowledged offsets to follow the last committed one, but tolerates a hole of one
-        record there (a transaction marker's offset, which no topic here has), and with nothing
-        committed yet takes whatever came first; around a rebalance its fetch loop can drop
-        records it took (``docs/liveness.md``, causes 7 and 9). So the acknowledged offsets must
-        begin at the committed offset (the first record, if never committed), else the partition
-        is sought back there (the records after it come again; the handlers absorb them)."""
-        acked = self._acked[tp]
-        committed = self._committed_offset[tp]
-        first = committed if committed is not None else self._log_start.get(tp)
-        if acked and first is not None and tp.topic not in self.app.tables.changelog_topics:
-            first = max(first, self._log_start.get(tp, first))
-            gaps = [interval.begin for interval in self._gap[tp]]
-            if min([*acked, *gaps]) > first:
-                health("skipped_records", topic=tp.topic, partition=tp.partition,
-                       firstAcknowledged=min(acked), expected=first)  # fmt: skip
-                acked.clear()
-                self._acked_index[tp].clear()
-                self._gap[tp].clear()
-                task = asyncio.ensure_future(self._seek_back(tp))
-                self._restarts.add(task)
-                task.add_done_callback(self._restarts.discard)
-                return None
-        result: int | None = super()._new_offset(tp)
-        return result
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         """Before a rebalance takes partitions away: stop taking records, let the agents finish
