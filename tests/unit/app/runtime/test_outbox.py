@@ -80,14 +80,20 @@ async def test_events_wait_for_the_write_that_decided_them(producer: Producer) -
     assert not unacked_sends and not failed_sends
 
 
-async def test_a_write_refused_for_good_sends_nothing_and_stops_the_commits(
-    producer: Producer,
-) -> None:
+async def one_event_behind_a_write(producer: Producer) -> tuple[Lane, asyncio.Future[None]]:
+    """A lane whose handler sent one event and wrote once, that write not yet acknowledged."""
     lane = Lane(producer.send)
     write: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     async with lane.holding(nobody):
         outbox.hold(event(1))
         outbox.wrote(write)
+    return lane, write
+
+
+async def test_a_write_refused_for_good_sends_nothing_and_stops_the_commits(
+    producer: Producer,
+) -> None:
+    _, write = await one_event_behind_a_write(producer)
     write.set_exception(RuntimeError("MessageSizeTooLarge"))
     await settle()
     assert producer.sent == []
@@ -167,11 +173,7 @@ async def test_a_record_that_only_wrote_still_holds_the_next_ones_events(
 async def test_a_release_cancelled_by_a_stop_leaves_its_writes_pending_and_says_so(
     producer: Producer,
 ) -> None:
-    lane = Lane(producer.send)
-    write: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    async with lane.holding(nobody):
-        outbox.hold(event(1))
-        outbox.wrote(write)
+    lane, write = await one_event_behind_a_write(producer)
     [release] = lane.pending
     release.cancel()  # mode cancels what is left at a worker's stop
     await settle()
