@@ -49,6 +49,16 @@ def acked(consumer: Any, tp: TP, offsets: range) -> None:
     consumer._acked_index[tp].update(offsets)
 
 
+async def refused_then_committed(consumer: Any, rewinds: list[str], again: range) -> None:
+    """The next commit finds no offset and the worker rewinds; once ``again`` is acknowledged
+    (the records came again, in order), the commit is made up to its end."""
+    assert consumer._filter_committable_offsets([TOPIC]) == {}
+    await asyncio.sleep(0)
+    assert rewinds == ["rewind"]
+    acked(consumer, TOPIC, again)
+    assert consumer._filter_committable_offsets([TOPIC]) == {TOPIC: again.stop}
+
+
 async def test_a_first_commit_after_skipped_records_is_refused_and_rewound(
     consumer: Any, rewinds: list[str]
 ) -> None:
@@ -56,13 +66,8 @@ async def test_a_first_commit_after_skipped_records_is_refused_and_rewound(
     # (0-74 taken and dropped around a rebalance: the kill loop's 75 orders never placed)
     consumer._log_start[TOPIC] = 0
     acked(consumer, TOPIC, range(75, 80))
-    # When the next commit looks for an offset: none, and the worker rewinds
-    assert consumer._filter_committable_offsets([TOPIC]) == {}
-    await asyncio.sleep(0)
-    assert rewinds == ["rewind"]
-    # And once 0-79 are acknowledged again, it commits them
-    acked(consumer, TOPIC, range(0, 80))
-    assert consumer._filter_committable_offsets([TOPIC]) == {TOPIC: 80}
+    # Then no commit and a rewind; once 0-79 are acknowledged again, it commits them
+    await refused_then_committed(consumer, rewinds, again=range(0, 80))
 
 
 async def test_a_first_commit_from_the_first_record_is_made(
@@ -83,13 +88,8 @@ async def test_a_commit_after_records_skipped_past_the_committed_offset_is_refus
     # 67 s; Faust passes a hole of one record: that one would have been committed past)
     consumer._committed_offset[TOPIC] = 17
     acked(consumer, TOPIC, range(17 + dropped, 40))
-    # When the next commit looks for an offset: none, and the worker rewinds
-    assert consumer._filter_committable_offsets([TOPIC]) == {}
-    await asyncio.sleep(0)
-    assert rewinds == ["rewind"]
-    # And once they come again from 17, it commits them
-    acked(consumer, TOPIC, range(17, 40))
-    assert consumer._filter_committable_offsets([TOPIC]) == {TOPIC: 40}
+    # Then no commit and a rewind; once they come again from 17, it commits them
+    await refused_then_committed(consumer, rewinds, again=range(17, 40))
 
 
 async def test_a_gap_after_handled_records_is_not_committed_past(
