@@ -8,14 +8,16 @@ import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, ConsumerT, TransportT
+from mode.utils.objects import cached_property
 
 from app.observability.logs import health
 from app.runtime import local_state
+from app.runtime.delivery import FlowControl
 from app.runtime.inflight import in_flight
 from app.runtime.rewind import RewindingConsumer
 from app.runtime.sends import failed_sends, keep_until_acked, unacked_sends
@@ -111,6 +113,10 @@ class IdempotentTransport(faust_kafka.Transport):
 
 
 class OrdersApp(faust.App):
+    @cached_property
+    def flow_control(self) -> FlowControl:
+        return FlowControl(lambda: cast(Any, self.tables)._changelog_queue, loop=self.loop)
+
     def _new_transport(self) -> TransportT:
         return IdempotentTransport(self.conf.broker_consumer, self)
 

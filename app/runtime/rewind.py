@@ -26,29 +26,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from typing import Any
 
-from aiokafka import TopicPartition
-from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP
 
 from app.observability.logs import health
+from app.runtime.delivery import OrderedConsumer
 
 log = logging.getLogger(__name__)
 
 
-class RewindingConsumer(faust_kafka.Consumer):
+class RewindingConsumer(OrderedConsumer):
     """Faust's consumer that refuses to commit past skipped records, and rewinds to them."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._log_start: dict[TP, int] = {}  # first offsets of never-committed partitions
         self._rewinding: asyncio.Future[None] | None = None
-
-    def _inputs(self) -> list[TP]:
-        changelogs = self.app.tables.changelog_topics
-        return [tp for tp in self.assignment() if tp.topic not in changelogs]
 
     async def perform_seek(self) -> None:
         """After a rebalance's recovery Faust seeks every partition back to its committed
@@ -67,13 +61,6 @@ class RewindingConsumer(faust_kafka.Consumer):
 
     async def _starts(self, tps: list[TP]) -> dict[TP, int]:
         return {TP(*tp): offset or 0 for tp, offset in (await self.earliest_offsets(*tps)).items()}
-
-    async def _seek_to(self, offsets: Mapping[TP, int]) -> None:
-        """Seek to offsets (the driver resets Faust's read offsets: records from there on come
-        again). Not the client's ``seek_to_beginning``: that leaves the position unset until a
-        reset request returns, and Faust's livelock detector, reading it meanwhile, crashed the
-        worker on aiokafka's assertion (once in CI)."""
-        await self._thread.seek_wait({TopicPartition(*tp): o for tp, o in offsets.items()})
 
     def _skipped(self, tp: TP) -> bool:
         """Records skipped on ``tp``: a hole at the committed offset (or first record), or a gap."""

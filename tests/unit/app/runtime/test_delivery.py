@@ -1,0 +1,229 @@
+"""``OrderedConsumer`` and ``FlowControl``: each input partition delivered in offset order, from
+its seek on (cause 11 in docs/liveness.md), and standby records kept when the flow resumes
+(cause 10). No broker: the consumer is built, never started; its fetched batches are given, its
+deliveries and seeks recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from faust.types import TP
+from mode.utils.queues import FlowControlQueue
+
+from app.application import app
+from app.runtime.delivery import FlowControl, OrderedConsumer
+
+TOPIC = TP("t.inventory.commands", 0)
+OTHER = TP("t.carts.events", 1)
+
+
+@dataclass
+class Record:
+    tp: TP
+    offset: int
+
+
+class Loop:
+    """The consumer's fetch loop, as Faust's ``_drain_messages`` runs it: each record ``getmany``
+    yields goes to the (recording) callback; ``cancel`` holds offsets whose delivery is
+    cancelled (the flow stopped mid-delivery)."""
+
+    def __init__(self, consumer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.consumer = consumer
+        self.delivered: list[int] = []
+        self.sought: list[dict[TP, int]] = []
+        self.cancel: set[int] = set()
+
+        async def deliver(message: Any) -> None:
+            if message.offset in self.cancel:
+                self.cancel.discard(message.offset)
+                raise asyncio.CancelledError
+            self.delivered.append(message.offset)
+
+        async def seek_to(offsets: dict[TP, int]) -> None:
+            self.sought.append(dict(offsets))
+            consumer._expect(offsets)
+
+        monkeypatch.setattr(consumer, "callback", consumer._recording(deliver))
+        monkeypatch.setattr(consumer, "_seek_to", seek_to)
+        monkeypatch.setattr(consumer, "assignment", lambda: {TOPIC, OTHER})
+
+    async def batch(self, *offsets: int, tp: TP = TOPIC, upto: int | None = None,
+                    during: Callable[[], None] = lambda: None) -> None:  # fmt: skip
+        """One batch that fetched ``tp``'s records up to ``upto`` (the last of ``offsets`` unless
+        given: the rest were dropped by the fetch loop) and handed ``offsets`` on; ``during`` runs
+        once it has been fetched."""
+        last = upto if upto is not None else max(offsets)
+
+        async def fetched(timeout: float) -> AsyncIterator[tuple[TP, Record]]:
+            self.consumer._last_fetch = {tp: last}
+            during()
+            for offset in offsets:
+                yield tp, Record(tp, offset)
+
+        self.consumer._fetched = fetched
+        async for _, message in self.consumer.getmany(1.0):
+            # Faust's wait_first: when the flow stops, the record is not delivered
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.consumer.callback(message)
+
+
+@pytest.fixture()
+def loop(monkeypatch: pytest.MonkeyPatch) -> Loop:
+    c = app.consumer
+    assert isinstance(c, OrderedConsumer)
+    c._next.clear()
+    c._sought_in.clear()
+    monkeypatch.setattr(c, "flow_active", True)
+    monkeypatch.setattr(type(app), "rebalancing", False)
+    return Loop(c, monkeypatch)
+
+
+async def test_a_partition_is_delivered_from_its_seek_in_order(loop: Loop) -> None:
+    loop.consumer._expect({TOPIC: 5})
+    await loop.batch(5, 6, 7)
+    await loop.batch(8, 9)
+    assert loop.delivered == [5, 6, 7, 8, 9] and loop.sought == []
+
+
+async def test_records_fetched_after_a_rebalance_wait_for_its_seek(loop: Loop) -> None:
+    # Given a rebalance: Faust resumes the stream partitions before it seeks them back to the
+    # committed offset, and the old position had moved past record 6 (cause 11: 7 and 8 were
+    # handled, then 6)
+    loop.consumer._expect({TOPIC: 2})
+    await loop.batch(2, 3, 4, 5)
+    loop.consumer._next.clear()  # assigned again
+    await loop.batch(7, 8)
+    # Then nothing is delivered until the seek, and then everything from it, in order
+    assert loop.delivered == [2, 3, 4, 5]
+    loop.consumer._expect({TOPIC: 6})
+    await loop.batch(6, 7, 8)
+    assert loop.delivered == [2, 3, 4, 5, 6, 7, 8] and loop.sought == []
+
+
+async def test_a_cancelled_delivery_holds_back_what_follows_and_seeks_back_to_it(
+    loop: Loop,
+) -> None:
+    loop.consumer._expect({TOPIC: 5})
+    loop.cancel.add(6)
+    await loop.batch(5, 6, 7, 8)
+    assert loop.delivered == [5] and loop.sought == [{TOPIC: 6}]
+    await loop.batch(6, 7, 8)
+    assert loop.delivered == [5, 6, 7, 8]
+
+
+async def test_records_left_in_a_batch_are_fetched_again(loop: Loop) -> None:
+    # Given a batch whose rest was dropped (the flow stopped, the generation changed): the
+    # client's position is past 6 and 7
+    loop.consumer._expect({TOPIC: 5})
+    await loop.batch(5, upto=7)
+    assert loop.delivered == [5] and loop.sought == [{TOPIC: 6}]
+    await loop.batch(6, 7, 8, 9)
+    assert loop.delivered == [5, 6, 7, 8, 9]
+
+
+async def test_records_deleted_by_retention_are_passed_after_the_seek_shows_them_gone(
+    loop: Loop,
+) -> None:
+    loop.consumer._expect({TOPIC: 0})  # sought to 0, the log now begins at 40
+    await loop.batch(40, 41)
+    assert loop.delivered == [40, 41] and loop.sought == []
+
+
+async def test_records_fetched_before_a_seek_made_meanwhile_are_dropped_without_another(
+    loop: Loop,
+) -> None:
+    loop.consumer._expect({TOPIC: 5})
+    await loop.batch(5, 6)
+    # When a rewind seeks back to 3 while a batch of 7, 8 is being fetched
+    await loop.batch(7, 8, during=lambda: loop.consumer._expect({TOPIC: 3}))
+    # Then those are not delivered and nothing more is sought; 3 onward comes next
+    assert loop.delivered == [5, 6] and loop.sought == []
+    await loop.batch(3, 4, 5, 6, 7)
+    assert loop.delivered == [5, 6, 3, 4, 5, 6, 7]
+
+
+async def test_records_below_the_expected_offset_are_not_delivered_again(loop: Loop) -> None:
+    loop.consumer._expect({TOPIC: 10})  # sought forward (a committed offset another owner made)
+    await loop.batch(8, 9, 10, 11)
+    assert loop.delivered == [10, 11]
+
+
+async def test_with_the_flow_stopped_a_hole_is_left_to_the_seek_that_follows(
+    loop: Loop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loop.consumer._expect({TOPIC: 5})
+    await loop.batch(5)
+    monkeypatch.setattr(loop.consumer, "flow_active", False)  # a rewind or a rebalance
+    await loop.batch(7, 8)
+    assert loop.delivered == [5] and loop.sought == []
+
+
+async def test_records_dropped_before_a_seek_is_seen_through_are_sought_again(
+    loop: Loop,
+) -> None:
+    # Given a seek to 5, and a batch that fetched 5-6 but handed none on (the flow stopped)
+    loop.consumer._expect({TOPIC: 5})
+    await loop.batch(upto=6)
+    # Then 5 is sought again: a 7 that comes next must not pass for the first record after it
+    assert loop.sought == [{TOPIC: 5}]
+    await loop.batch(5, 6, 7)
+    assert loop.delivered == [5, 6, 7]
+
+
+async def test_partitions_are_held_back_independently(loop: Loop) -> None:
+    loop.consumer._expect({TOPIC: 5, OTHER: 0})
+    await loop.batch(5)
+    await loop.batch(7, 8)  # TOPIC lost 6
+    await loop.batch(0, 1, tp=OTHER)
+    assert loop.delivered == [5, 0, 1] and loop.sought == [{TOPIC: 6}]
+
+
+async def test_changelog_records_are_not_checked(
+    loop: Loop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    changelogs = {"t.stock-levels-changelog"}
+    monkeypatch.setattr(type(app.tables), "changelog_topics", property(lambda _: changelogs))
+    changelog = TP("t.stock-levels-changelog", 0)
+    await loop.batch(3, 9, tp=changelog)
+    assert loop.delivered == [3, 9] and loop.sought == []
+
+
+def queues(flow: FlowControl) -> tuple[FlowControlQueue[int], FlowControlQueue[int]]:
+    changelog: FlowControlQueue[int] = FlowControlQueue(flow_control=flow, clear_on_resume=True)
+    agent: FlowControlQueue[int] = FlowControlQueue(flow_control=flow, clear_on_resume=True)
+    flow.resume()
+    changelog.put_nowait(0)
+    agent.put_nowait(7)
+    return changelog, agent
+
+
+async def test_resuming_a_flowing_flow_keeps_the_changelog_queue() -> None:
+    # Given standby records fetched after the recovery resumed the flow for them (cause 10)
+    changelog_queue: list[Any] = []
+    flow = FlowControl(lambda: changelog_queue[0])
+    changelog, agent = queues(flow)
+    changelog_queue.append(changelog)
+    # When the recovery completes and resumes the flow again
+    flow.resume()
+    # Then the standby records are kept; the agents' stale records are cleared as Faust does
+    assert changelog.qsize() == 1 and agent.qsize() == 0
+
+
+async def test_resuming_after_a_suspension_clears_every_queue() -> None:
+    changelog_queue: list[Any] = []
+    flow = FlowControl(lambda: changelog_queue[0])
+    changelog, agent = queues(flow)
+    changelog_queue.append(changelog)
+    flow.suspend()  # a rebalance
+    flow.resume()
+    assert changelog.qsize() == 0 and agent.qsize() == 0
+
+
+def test_the_app_resumes_its_flow_with_this_flow_control() -> None:
+    assert isinstance(app.flow_control, FlowControl)
