@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 from aiokafka import TopicPartition
+from aiokafka.errors import KafkaError
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, Message
 from mode.utils.queues import FlowControlEvent
@@ -42,8 +43,9 @@ class OrderedConsumer(faust_kafka.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._next: dict[TP, int] = {}  # per input partition: the next offset to deliver
-        self._sought_in: dict[TP, int] = {}  # the batch a partition was sought in, until it yields
+        self._refetched: dict[TP, int] = {}  # the batch a partition was fetched again in
         self._batch = 0
+        self._epoch = 0  # assignments seen: a seek begun before the last one sets nothing
         self._last_fetch: dict[TP, int] = {}  # per partition: the last offset the batch fetched
         self.callback = self._recording(self.callback)
 
@@ -61,33 +63,39 @@ class OrderedConsumer(faust_kafka.Consumer):
 
         return delivered
 
-    def _expect(self, offsets: Mapping[TP, int]) -> None:
-        """Partitions just sought: delivery resumes at these offsets."""
-        for tp, offset in offsets.items():
-            self._next[tp] = offset
-            self._sought_in[tp] = self._batch
+    def _expect(self, offsets: Mapping[TP, int], epoch: int) -> None:
+        """Partitions sought: delivery resumes at these offsets, unless the seek began before
+        the last assignment (that one's own seek is coming)."""
+        if epoch == self._epoch:
+            self._next.update(offsets)
 
     async def _seek_to(self, offsets: Mapping[TP, int]) -> None:
         """Seek to offsets (the driver resets Faust's read offsets: records from there on come
         again). Not the client's ``seek_to_beginning``: that leaves the position unset until a
         reset request returns, and Faust's livelock detector, reading it meanwhile, crashed the
         worker on aiokafka's assertion (once in CI)."""
+        epoch = self._epoch
         await self._thread.seek_wait({TopicPartition(*tp): o for tp, o in offsets.items()})
-        self._expect(offsets)
+        self._expect(offsets, epoch)
 
     async def perform_seek(self) -> None:
+        epoch = self._epoch
         await super().perform_seek()
         committed = self._committed_offset
-        self._expect({tp: o for tp in self._inputs() if (o := committed.get(tp)) is not None})
+        expected = {tp: o for tp in self._inputs() if (o := committed.get(tp)) is not None}
+        self._expect(expected, epoch)
+
+    def _reassigned(self) -> None:
+        self._epoch += 1
+        self._next.clear()  # each partition waits for its seek after this rebalance's recovery
+        self._refetched.clear()
 
     async def on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:
-        self._next.clear()  # each partition waits for its seek after this rebalance's recovery
-        self._sought_in.clear()
+        self._reassigned()
         await super().on_partitions_assigned(assigned, generation_id)
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
-        self._next.clear()
-        self._sought_in.clear()
+        self._reassigned()
         await super().on_partitions_revoked(revoked)
 
     async def _wait_next_records(self, timeout: float) -> Any:
@@ -111,15 +119,14 @@ class OrderedConsumer(faust_kafka.Consumer):
                 yield tp, message
         # Every record delivered has been handed on by now. What was fetched and not delivered
         # (held back, cancelled, left in the batch, of a partition Faust did not take records
-        # of) is behind the client's position: fetch it again, unless a seek made meanwhile
-        # brings it.
+        # of) is behind the client's position: fetch it again.
         missing = {}
         for tp, last in self._last_fetch.items():
             expected = self._next.get(tp)
-            if expected is not None and expected <= last and self._sought_in.get(tp) != batch:
+            if expected is not None and expected <= last:
                 missing[tp] = expected
         if missing:
-            await self._refetch(missing)
+            await self._refetch(missing, batch)
 
     def _deliverable(self, tp: TP, offset: int, batch: int, held: set[TP]) -> bool:
         expected = self._next.get(tp)
@@ -127,51 +134,53 @@ class OrderedConsumer(faust_kafka.Consumer):
             return False  # not sought since its assignment, or already held back in this batch
         if offset < expected:
             return False  # fetched before a seek forward: delivered already, or committed
-        sought_in = self._sought_in.pop(tp, None)
+        refetched = self._refetched.pop(tp, None)
         if offset == expected:
             return True
-        if sought_in is not None and sought_in < batch:
+        if refetched is not None and refetched < batch:
             health("offsets_absent", topic=tp.topic, partition=tp.partition,
                    expected=expected, first=offset)  # fmt: skip
             return True  # the first records fetched after its seek: the broker has none between
-        if sought_in is not None:
-            self._sought_in[tp] = sought_in  # fetched before its seek: the seek brings them again
         held.add(tp)
         return False
 
-    async def _refetch(self, missing: dict[TP, int]) -> None:
+    async def _refetch(self, missing: dict[TP, int], batch: int) -> None:
         """Seek partitions back to the record they are missing, unless the flow stopped: a
-        rebalance (its recovery seeks every partition) or a rewind (it seeks every input)."""
+        rebalance (its recovery seeks every partition) or a rewind (it seeks every input). The
+        fetch loop waits for this seek, so the next batch holds only records fetched after it:
+        if those begin past the offset sought, the broker has none between (retention). Other
+        tasks' seeks give no such certainty (the client's thread can fetch meanwhile)."""
         if not self.flow_active or self.app.rebalancing:
             return
         assigned = self.assignment()
         missing = {tp: o for tp, o in missing.items() if tp in assigned}
-        if missing:
-            health("records_refetched", partitions={f"{tp.topic}/{tp.partition}": o
-                                                    for tp, o in missing.items()})  # fmt: skip
+        if not missing:
+            return
+        health("records_refetched", partitions={f"{tp.topic}/{tp.partition}": o
+                                                for tp, o in missing.items()})  # fmt: skip
+        try:
             await self._seek_to(missing)
+        except (TimeoutError, KafkaError) as exc:  # reassigned meanwhile: its seek comes
+            log.warning("fetching again failed (the next batch tries again): %r", exc)
+            return
+        for tp in missing:
+            self._refetched[tp] = batch
 
 
 class FlowControl(FlowControlEvent):
     """Faust's flow control into the agents' and the tables' queues, except that resuming a flow
-    that is already flowing keeps the changelog queue.
+    that is already flowing clears nothing.
 
-    Faust clears every queue whenever it resumes the flow, and its recovery resumes it twice:
-    once to read the standby partitions, then again when it completes. The second clears the
+    mode clears every queue whenever the flow is resumed, and Faust's recovery resumes it twice:
+    once to read the standby partitions, then again when it completes. The second cleared the
     standby records fetched in between, and nothing seeks those partitions back: a standby
     table lacked them for good, and once it became the active one, the keys they held were on
-    no worker (cause 10 in ``docs/liveness.md``: a stock level that was nowhere). The agents'
-    queues are still cleared: the records there were fetched before the stream partitions'
-    seek, which brings them again."""
-
-    def __init__(self, changelog_queue: Callable[[], object], **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._changelog_queue = changelog_queue
+    no worker (cause 10 in ``docs/liveness.md``: a stock level that was nowhere). It also
+    cleared records the agents had been given after their partitions' seek. Everything queued
+    while the flow runs arrived in order, after its partition's seek (``OrderedConsumer``
+    holds the records fetched before it back); a resume after a suspension (a rebalance) still
+    clears every queue."""
 
     def resume(self) -> None:
-        keep = self._changelog_queue() if self.is_active() else None
-        self._suspend.clear()
-        self._resume.set()
-        for queue in self._queues:
-            if queue is not keep:
-                queue.clear()
+        if not self.is_active():
+            super().resume()

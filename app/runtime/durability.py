@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import faust
 from faust.transport.drivers import aiokafka as faust_kafka
@@ -115,7 +115,7 @@ class IdempotentTransport(faust_kafka.Transport):
 class OrdersApp(faust.App):
     @cached_property
     def flow_control(self) -> FlowControl:
-        return FlowControl(lambda: cast(Any, self.tables)._changelog_queue, loop=self.loop)
+        return FlowControl(loop=self.loop)
 
     def _new_transport(self) -> TransportT:
         return IdempotentTransport(self.conf.broker_consumer, self)

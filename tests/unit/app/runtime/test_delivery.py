@@ -1,15 +1,12 @@
-"""``OrderedConsumer`` and ``FlowControl``: each input partition delivered in offset order, from
-its seek on (cause 11 in docs/liveness.md), and standby records kept when the flow resumes
-(cause 10). No broker: the consumer is built, never started; its fetched batches are given, its
-deliveries and seeks recorded."""
+"""``OrderedConsumer`` and ``FlowControl`` (causes 11 and 10 in docs/liveness.md), with no broker:
+the consumer is built, never started; its batches are given, its deliveries and seeks recorded."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from faust.types import TP
@@ -22,16 +19,14 @@ TOPIC = TP("t.inventory.commands", 0)
 OTHER = TP("t.carts.events", 1)
 
 
-@dataclass
-class Record:
+class Record(NamedTuple):
     tp: TP
     offset: int
 
 
 class Loop:
-    """The consumer's fetch loop, as Faust's ``_drain_messages`` runs it: each record ``getmany``
-    yields goes to the (recording) callback; ``cancel`` holds offsets whose delivery is
-    cancelled (the flow stopped mid-delivery)."""
+    """The fetch loop as Faust's ``_drain_messages`` runs it: each record ``getmany`` yields goes
+    to the callback; the delivery of an offset in ``cancel`` is cancelled (the flow stopped)."""
 
     def __init__(self, consumer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         self.consumer = consumer
@@ -47,7 +42,7 @@ class Loop:
 
         async def seek_to(offsets: dict[TP, int]) -> None:
             self.sought.append(dict(offsets))
-            consumer._expect(offsets)
+            sought(consumer, offsets)
 
         monkeypatch.setattr(consumer, "callback", consumer._recording(deliver))
         monkeypatch.setattr(consumer, "_seek_to", seek_to)
@@ -73,19 +68,22 @@ class Loop:
                 await self.consumer.callback(message)
 
 
+def sought(consumer: Any, offsets: dict[TP, int]) -> None:
+    """A seek made in the current assignment (a rebalance's, a rewind's) has completed."""
+    consumer._expect(offsets, consumer._epoch)
+
+
 @pytest.fixture()
 def loop(monkeypatch: pytest.MonkeyPatch) -> Loop:
-    c = app.consumer
-    assert isinstance(c, OrderedConsumer)
-    c._next.clear()
-    c._sought_in.clear()
+    c: Any = app.consumer
+    c._reassigned()
     monkeypatch.setattr(c, "flow_active", True)
     monkeypatch.setattr(type(app), "rebalancing", False)
     return Loop(c, monkeypatch)
 
 
 async def test_a_partition_is_delivered_from_its_seek_in_order(loop: Loop) -> None:
-    loop.consumer._expect({TOPIC: 5})
+    sought(loop.consumer, {TOPIC: 5})
     await loop.batch(5, 6, 7)
     await loop.batch(8, 9)
     assert loop.delivered == [5, 6, 7, 8, 9] and loop.sought == []
@@ -95,13 +93,13 @@ async def test_records_fetched_after_a_rebalance_wait_for_its_seek(loop: Loop) -
     # Given a rebalance: Faust resumes the stream partitions before it seeks them back to the
     # committed offset, and the old position had moved past record 6 (cause 11: 7 and 8 were
     # handled, then 6)
-    loop.consumer._expect({TOPIC: 2})
+    sought(loop.consumer, {TOPIC: 2})
     await loop.batch(2, 3, 4, 5)
     loop.consumer._next.clear()  # assigned again
     await loop.batch(7, 8)
     # Then nothing is delivered until the seek, and then everything from it, in order
     assert loop.delivered == [2, 3, 4, 5]
-    loop.consumer._expect({TOPIC: 6})
+    sought(loop.consumer, {TOPIC: 6})
     await loop.batch(6, 7, 8)
     assert loop.delivered == [2, 3, 4, 5, 6, 7, 8] and loop.sought == []
 
@@ -109,7 +107,7 @@ async def test_records_fetched_after_a_rebalance_wait_for_its_seek(loop: Loop) -
 async def test_a_cancelled_delivery_holds_back_what_follows_and_seeks_back_to_it(
     loop: Loop,
 ) -> None:
-    loop.consumer._expect({TOPIC: 5})
+    sought(loop.consumer, {TOPIC: 5})
     loop.cancel.add(6)
     await loop.batch(5, 6, 7, 8)
     assert loop.delivered == [5] and loop.sought == [{TOPIC: 6}]
@@ -120,36 +118,60 @@ async def test_a_cancelled_delivery_holds_back_what_follows_and_seeks_back_to_it
 async def test_records_left_in_a_batch_are_fetched_again(loop: Loop) -> None:
     # Given a batch whose rest was dropped (the flow stopped, the generation changed): the
     # client's position is past 6 and 7
-    loop.consumer._expect({TOPIC: 5})
+    sought(loop.consumer, {TOPIC: 5})
     await loop.batch(5, upto=7)
     assert loop.delivered == [5] and loop.sought == [{TOPIC: 6}]
     await loop.batch(6, 7, 8, 9)
     assert loop.delivered == [5, 6, 7, 8, 9]
 
 
-async def test_records_deleted_by_retention_are_passed_after_the_seek_shows_them_gone(
+async def test_records_deleted_by_retention_are_passed_once_its_own_seek_shows_them_gone(
     loop: Loop,
 ) -> None:
-    loop.consumer._expect({TOPIC: 0})  # sought to 0, the log now begins at 40
-    await loop.batch(40, 41)
-    assert loop.delivered == [40, 41] and loop.sought == []
+    sought(loop.consumer, {TOPIC: 0})  # sought to 0 by a rebalance; the log now begins at 40
+    await loop.batch(40, 41)  # possibly fetched before that seek: sought again
+    assert loop.delivered == [] and loop.sought == [{TOPIC: 0}]
+    await loop.batch(40, 41)  # fetched after the fetch loop's own seek: 0-39 are gone
+    assert loop.delivered == [40, 41]
 
 
-async def test_records_fetched_before_a_seek_made_meanwhile_are_dropped_without_another(
+async def test_records_fetched_from_the_new_position_before_the_seek_is_known_are_sought_again(
     loop: Loop,
 ) -> None:
-    loop.consumer._expect({TOPIC: 5})
+    # Given a rebalance whose seek to 5 the client made before this consumer learnt of it: 5-7
+    # are fetched meanwhile and held back (the partition has no expected offset yet)
+    await loop.batch(5, 6, 7)
+    sought(loop.consumer, {TOPIC: 5})
+    # Then 8-9 do not pass for the first records after that seek: 5 is fetched again
+    await loop.batch(8, 9)
+    assert loop.delivered == [] and loop.sought == [{TOPIC: 5}]
+    await loop.batch(5, 6, 7, 8, 9)
+    assert loop.delivered == [5, 6, 7, 8, 9]
+
+
+async def test_a_seek_begun_before_a_reassignment_sets_no_expected_offset(loop: Loop) -> None:
+    epoch = loop.consumer._epoch
+    loop.consumer._reassigned()
+    loop.consumer._expect({TOPIC: 5}, epoch)
+    await loop.batch(5, 6)
+    assert loop.delivered == [] and loop.sought == []
+
+
+async def test_records_fetched_before_a_seek_made_meanwhile_are_not_delivered(
+    loop: Loop,
+) -> None:
+    sought(loop.consumer, {TOPIC: 5})
     await loop.batch(5, 6)
     # When a rewind seeks back to 3 while a batch of 7, 8 is being fetched
-    await loop.batch(7, 8, during=lambda: loop.consumer._expect({TOPIC: 3}))
-    # Then those are not delivered and nothing more is sought; 3 onward comes next
-    assert loop.delivered == [5, 6] and loop.sought == []
+    await loop.batch(7, 8, during=lambda: sought(loop.consumer, {TOPIC: 3}))
+    # Then those are not delivered; 3 onward comes next
+    assert loop.delivered == [5, 6] and loop.sought == [{TOPIC: 3}]
     await loop.batch(3, 4, 5, 6, 7)
     assert loop.delivered == [5, 6, 3, 4, 5, 6, 7]
 
 
 async def test_records_below_the_expected_offset_are_not_delivered_again(loop: Loop) -> None:
-    loop.consumer._expect({TOPIC: 10})  # sought forward (a committed offset another owner made)
+    sought(loop.consumer, {TOPIC: 10})  # sought forward (a committed offset another owner made)
     await loop.batch(8, 9, 10, 11)
     assert loop.delivered == [10, 11]
 
@@ -157,7 +179,7 @@ async def test_records_below_the_expected_offset_are_not_delivered_again(loop: L
 async def test_with_the_flow_stopped_a_hole_is_left_to_the_seek_that_follows(
     loop: Loop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    loop.consumer._expect({TOPIC: 5})
+    sought(loop.consumer, {TOPIC: 5})
     await loop.batch(5)
     monkeypatch.setattr(loop.consumer, "flow_active", False)  # a rewind or a rebalance
     await loop.batch(7, 8)
@@ -168,7 +190,7 @@ async def test_records_dropped_before_a_seek_is_seen_through_are_sought_again(
     loop: Loop,
 ) -> None:
     # Given a seek to 5, and a batch that fetched 5-6 but handed none on (the flow stopped)
-    loop.consumer._expect({TOPIC: 5})
+    sought(loop.consumer, {TOPIC: 5})
     await loop.batch(upto=6)
     # Then 5 is sought again: a 7 that comes next must not pass for the first record after it
     assert loop.sought == [{TOPIC: 5}]
@@ -177,7 +199,7 @@ async def test_records_dropped_before_a_seek_is_seen_through_are_sought_again(
 
 
 async def test_partitions_are_held_back_independently(loop: Loop) -> None:
-    loop.consumer._expect({TOPIC: 5, OTHER: 0})
+    sought(loop.consumer, {TOPIC: 5, OTHER: 0})
     await loop.batch(5)
     await loop.batch(7, 8)  # TOPIC lost 6
     await loop.batch(0, 1, tp=OTHER)
@@ -194,36 +216,35 @@ async def test_changelog_records_are_not_checked(
     assert loop.delivered == [3, 9] and loop.sought == []
 
 
-def queues(flow: FlowControl) -> tuple[FlowControlQueue[int], FlowControlQueue[int]]:
-    changelog: FlowControlQueue[int] = FlowControlQueue(flow_control=flow, clear_on_resume=True)
-    agent: FlowControlQueue[int] = FlowControlQueue(flow_control=flow, clear_on_resume=True)
+def queues(flow: FlowControl) -> list[FlowControlQueue[int]]:
+    """A standby's changelog queue and an agent's queue, each holding one record."""
+    made: list[FlowControlQueue[int]] = [
+        FlowControlQueue(flow_control=flow, clear_on_resume=True) for _ in range(2)
+    ]
     flow.resume()
-    changelog.put_nowait(0)
-    agent.put_nowait(7)
-    return changelog, agent
+    for queue, item in zip(made, (0, 7), strict=True):
+        queue.put_nowait(item)
+    return made
 
 
-async def test_resuming_a_flowing_flow_keeps_the_changelog_queue() -> None:
+async def test_resuming_a_flowing_flow_keeps_what_is_queued() -> None:
     # Given standby records fetched after the recovery resumed the flow for them (cause 10)
-    changelog_queue: list[Any] = []
-    flow = FlowControl(lambda: changelog_queue[0])
-    changelog, agent = queues(flow)
-    changelog_queue.append(changelog)
+    flow = FlowControl()
+    made = queues(flow)
     # When the recovery completes and resumes the flow again
     flow.resume()
-    # Then the standby records are kept; the agents' stale records are cleared as Faust does
-    assert changelog.qsize() == 1 and agent.qsize() == 0
+    # Then nothing is cleared
+    assert [q.qsize() for q in made] == [1, 1]
 
 
 async def test_resuming_after_a_suspension_clears_every_queue() -> None:
-    changelog_queue: list[Any] = []
-    flow = FlowControl(lambda: changelog_queue[0])
-    changelog, agent = queues(flow)
-    changelog_queue.append(changelog)
+    flow = FlowControl()
+    made = queues(flow)
     flow.suspend()  # a rebalance
     flow.resume()
-    assert changelog.qsize() == 0 and agent.qsize() == 0
+    assert [q.qsize() for q in made] == [0, 0]
 
 
 def test_the_app_resumes_its_flow_with_this_flow_control() -> None:
     assert isinstance(app.flow_control, FlowControl)
+    assert isinstance(app.consumer, OrderedConsumer)
