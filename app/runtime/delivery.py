@@ -16,7 +16,7 @@ was last sought to (Faust's seek after a rebalance, a rewind), then one past the
 delivered in full. Records of a partition not sought since its assignment are held back (its
 seek is coming). A record past the expected offset is held back too, and the partition is
 sought back to the expected offset, unless the flow stopped for a rebalance or a rewind, whose
-seeks cover it. If the first records fetched after such a seek still begin past it, the broker
+seeks cover it. If the first records fetched after that seek still begin past it, the broker
 has nothing in between (retention): delivery goes on from there, with a health line.
 Changelog partitions are not checked: compaction leaves holes in them."""
 
