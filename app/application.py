@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from app.observability import metrics, tracing
 from app.observability.logs import ErrorsToHealthLog
-from app.runtime import performance
+from app.runtime import performance, record_cache
 from app.runtime.durability import OrdersApp
 from app.runtime.tables import CheckedTable
 from app.settings import settings
 from views.http.errors import json_errors
 
 tracing.configure(settings.trace_exporter)
+record_cache.configure(settings.table_cache_records)
 
 app = OrdersApp(
     settings.app_id,

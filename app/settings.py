@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     drain_timeout: float = Field(
         45.0, gt=0, description="seconds a stop or rebalance waits for records in flight"
     )
+    table_cache_records: int = Field(
+        10_000, ge=1, description="table writes held in memory, all tables, before a flush"
+    )
     stall_check: float = Field(10.0, gt=0, description="seconds between stalled-partition checks")
     stall_timeout: float = Field(
         120.0, gt=0, description="seconds an owned partition with records waiting may not move"

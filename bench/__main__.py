@@ -31,6 +31,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--parts", default="anchors,pipeline,latency", help="what to measure")
     p.add_argument("--profile", action="store_true", help="py-spy folded stacks in the workdir")
     p.add_argument("--workdir", type=Path, default=None, help="keep logs and data here")
+    p.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
+                   help="a setting for the pipeline's workers, e.g. ORDERS_TABLE_CACHE_RECORDS=1 "
+                   "(a flush per write: no record cache)")  # fmt: skip
     return p.parse_args(argv)
 
 
@@ -100,7 +103,8 @@ def measure_pipeline(
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for n in sorted({int(w) for w in args.workers.split(",")}):
-        system = pipeline.start(broker.bootstrap, work / f"pipeline-{n}", n, {})
+        env = dict(item.split("=", 1) for item in args.worker_env)
+        system = pipeline.start(broker.bootstrap, work / f"pipeline-{n}", n, env)
         try:
             pipeline.load_shop(system, 100 + n)
             asyncio.run(pipeline.throughput(system, 50, seed=100 + n))  # warm-up
@@ -156,6 +160,15 @@ def measure_pipeline(
     )
     if "scaling2vs1" in out:
         print(f"2 workers vs 1: {out['scaling2vs1']}x")
+    written = [
+        [k.removeprefix("workers"), *v["recordsPerOrder"].values(), v["commitIntervalSeconds"]]
+        for k, v in out.items()
+        if k.startswith("workers")
+    ]
+    if written:
+        kinds = list(next(v for k, v in out.items() if k.startswith("workers"))["recordsPerOrder"])
+        table("Records written per order, by kind of topic (changelogs: after the last flush)",
+              ["workers", *kinds, "commit interval s"], written)  # fmt: skip
     latency = [[k.removeprefix("latency"), v["orders"], v["confirmed"], v["p50Ms"], v["p95Ms"],
                 v["p99Ms"], v["failed"] or "-"]
                for k, v in out.items() if k.startswith("latency")]  # fmt: skip

@@ -24,6 +24,7 @@ import aiohttp
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from bench import written
 from bench.measure import Offsets, cpu_seconds, machine_jiffies, peak_rss_mb
 from domain import envelope, scenario
 from domain.messages import Message, PlaceOrder
@@ -109,13 +110,6 @@ async def _terminal_watch(system: System, order_ids: set[str], ready: asyncio.Ev
         await consumer.stop()
 
 
-def _business_topics(system: System) -> list[str]:
-    """Where the pipeline's messages are counted (Faust's changelogs and repartition left out)."""
-    names = ("orders.commands", "orders.events", "inventory.commands", "payments.commands",
-             "carts.events", "orders.aggregates")  # fmt: skip
-    return [system.topic(n) for n in names]
-
-
 def _spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
     spy = str(Path(sys.executable).parent / "py-spy")
     cmd = [spy, "record", "-r", "200", "--format", "raw", "-o", str(out), "--pid", str(pid)]
@@ -134,8 +128,13 @@ async def throughput(system: System, orders: int, seed: int, broker_pid: int | N
         if not isinstance(s.message, PlaceOrder) or s.message.orderId in wanted
     ]
     pids = [w.proc.pid for w in system.workers if w.proc]
-    traffic = Offsets(system.bootstrap, _business_topics(system))
+    traffic = Offsets(system.bootstrap, written.business_topics(system))
     await traffic.start()
+    kinds = await written.faust_topics(system)
+    faust_topics = {kind: Offsets(system.bootstrap, names) for kind, names in kinds.items()}
+    for offsets in faust_topics.values():
+        await offsets.start()
+    faust0 = {k: await o.total() for k, o in faust_topics.items()}
     ready = asyncio.Event()
     outcomes: Counter[str] = Counter()
     watch = asyncio.create_task(_terminal_watch(system, wanted, ready, outcomes, timeout=900))
@@ -155,6 +154,10 @@ async def throughput(system: System, orders: int, seed: int, broker_pid: int | N
     broker_cpu = (cpu_seconds(broker_pid) if broker_pid else 0.0) - broker0
     busy1, all1 = machine_jiffies()
     await traffic.stop()
+    await asyncio.sleep(written.commit_interval(system) + 1)  # the last flush of the tables' cache
+    faust_written = {k: await o.total() - faust0[k] for k, o in faust_topics.items()}
+    for offsets in faust_topics.values():
+        await offsets.stop()
     seconds = done - t0
     return {
         "orders": len(places),
@@ -162,6 +165,11 @@ async def throughput(system: System, orders: int, seed: int, broker_pid: int | N
         "ordersPerSecond": round(len(places) / seconds, 1),
         "messagesPerSecond": round(msgs / seconds),
         "messages": msgs,
+        "recordsPerOrder": {
+            "business": round(msgs / len(places), 2),
+            **{k: round(n / len(places), 2) for k, n in faust_written.items()},
+        },
+        "commitIntervalSeconds": written.commit_interval(system),
         "seconds": round(seconds, 2),
         "sendSeconds": round(sent - t0, 2),
         "cpuSecondsPerOrder": round(cpu / len(places), 5),

@@ -9,6 +9,7 @@ from faust.types import TableT
 from pydantic import BaseModel
 
 from app.application import app
+from app.runtime.record_cache import CachedTable
 from app.settings import settings
 
 M = TypeVar("M", bound=BaseModel)
@@ -21,10 +22,13 @@ class JsonTable(Generic[M]):
     def __init__(self, name: str, model: type[M], help: str) -> None:
         self.model = model
         self.subscribers: list[Callable[[str], None]] = []
-        self.table: TableT[Any, Any] = app.Table(
-            name, key_type=bytes, value_type=bytes, partitions=settings.topic_partitions,
-            help=help, extra_topic_configs=settings.durability(),
+        table = CachedTable(
+            app, name=name, beacon=app.tables.beacon, key_type=bytes, value_type=bytes,
+            partitions=settings.topic_partitions, help=help,
+            extra_topic_configs=settings.durability(),
         )  # fmt: skip
+        app.tables.add(table)
+        self.table: TableT[Any, Any] = table
 
     def get(self, key: str) -> M | None:
         raw = self.table.get(key.encode())

@@ -16,7 +16,7 @@ from faust.types import TP, ConsumerT, TransportT
 from mode.utils.objects import cached_property
 
 from app.observability.logs import health
-from app.runtime import local_state
+from app.runtime import local_state, record_cache
 from app.runtime.delivery import FlowControl
 from app.runtime.inflight import in_flight
 from app.runtime.rewind import RewindingConsumer
@@ -42,6 +42,9 @@ class DurableConsumer(RewindingConsumer):
     async def _commit_offsets(
         self, offsets: Mapping[TP, int], start_new_transaction: bool = True
     ) -> bool:
+        # the offsets were taken before this flush: every record they cover has its table
+        # writes in the record cache now, and they go out (and are waited for) before the commit
+        record_cache.flush_all()
         waiting = list(unacked_sends)
         if waiting:
             _, left = await asyncio.wait(waiting, timeout=COMMIT_WAIT)
@@ -50,8 +53,9 @@ class DurableConsumer(RewindingConsumer):
                             len(left), COMMIT_WAIT)  # fmt: skip
                 self._acked_again(offsets)
                 return False
-        if failed_sends:
-            reason = f"{len(failed_sends)} sends failed for good, first: {failed_sends[0]}"
+        if failed_sends or record_cache.failed_flushes:
+            failed = [*failed_sends, *record_cache.failed_flushes]
+            reason = f"{len(failed)} sends or table flushes failed for good, first: {failed[0]}"
             log.error("not committing, stopping the worker: %s", reason)
             await self.app.crash(RuntimeError(reason))
             return False
@@ -151,6 +155,9 @@ async def drain_and_commit(consumer: ConsumerT, during: str) -> None:
     holding, started = in_flight.count, time.monotonic()
     await in_flight.wait_idle(settings.drain_timeout)
     await asyncio.sleep(0.05)  # the agents' streams acknowledge what was just finished
+    record_cache.flush_all()  # also when there is nothing to commit: the partitions leave
+    if waiting := list(unacked_sends):  # with their writes on the broker, commit or not
+        await asyncio.wait(waiting, timeout=COMMIT_WAIT)
     committed = await consumer.commit()
     health(
         "drained",

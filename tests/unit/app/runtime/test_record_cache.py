@@ -1,0 +1,145 @@
+"""``CachedStore`` on a real RocksDB in a temporary folder, no broker: what it reads back, what a
+flush writes and sends, what a revoke drops, and a flush that fails."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from faust.streams import _current_event
+from faust.types import TP
+
+from app.application import app
+from app.runtime import record_cache
+from app.runtime.record_cache import CachedStore
+
+
+@dataclass
+class Changelog:
+    """What the table was asked to send (the broker is not there)."""
+
+    sent: list[tuple[int, bytes, bytes | None]] = field(default_factory=list)
+
+    def send_changelog(self, partition: int, key: bytes, value: bytes | None, **_: Any) -> None:
+        self.sent.append((partition, key, value))
+
+
+@dataclass
+class Topic:
+    topics: frozenset[str] = frozenset({"t-changelog"})
+
+    def get_topic_name(self) -> str:
+        return "t-changelog"
+
+
+class FakeTable(Changelog):
+    name = "t"
+    is_global = False
+    use_partitioner = False
+    changelog_topic = Topic()
+
+
+@dataclass
+class Message:
+    partition: int
+
+
+@dataclass
+class Event:
+    message: Message
+
+
+@pytest.fixture()
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CachedStore]:
+    monkeypatch.setattr(CachedStore, "path", property(lambda self: tmp_path))
+    table = FakeTable()
+    s = CachedStore("rocksdb://", app, table, table_name="t", key_type=bytes, value_type=bytes,
+                    key_serializer="raw", value_serializer="raw")  # fmt: skip
+    monkeypatch.setattr(s, "_active_partitions", lambda: ((p, s._db_for_partition(p))
+                                                         for p in range(3)))  # fmt: skip
+    monkeypatch.setattr(record_cache, "_stores", [s])
+    monkeypatch.setitem(record_cache._bound, "held", 0)
+    yield s
+
+
+def sent(store: CachedStore) -> list[tuple[int, bytes, bytes | None]]:
+    table = store.table
+    assert isinstance(table, FakeTable)
+    return table.sent
+
+
+def in_partition(partition: int) -> Event:
+    event = Event(Message(partition))
+    _current_event.set(weakref.ref(event))  # type: ignore[arg-type]  # what the stream sets
+    return event  # kept alive by the caller: the context holds a weak reference
+
+
+def test_writes_are_read_from_memory_and_flushed_once_per_key(store: CachedStore) -> None:
+    ev = in_partition(1)
+    for n in range(5):
+        store[b"o-1"] = f"v{n}".encode()
+    store[b"o-2"] = b"x"
+    assert store[b"o-1"] == b"v4" and b"o-2" in store
+    assert record_cache.held() == 2
+    _current_event.set(None)  # an HTTP read: no event, any partition held here
+    assert store.get(b"o-1") == b"v4"
+    assert dict(store.items()) == {b"o-1": b"v4", b"o-2": b"x"}
+    assert record_cache.flush_all() == 2
+    assert sorted(sent(store)) == [(1, b"o-1", b"v4"), (1, b"o-2", b"x")]
+    assert record_cache.held() == 0 and store.get(b"o-1") == b"v4"  # from RocksDB now
+    del ev
+
+
+def test_a_delete_is_a_tombstone_until_flushed(store: CachedStore) -> None:
+    ev = in_partition(0)
+    store[b"k"] = b"v"
+    record_cache.flush_all()
+    del store[b"k"]
+    assert b"k" not in store and dict(store.items()) == {}
+    record_cache.flush_all()
+    assert sent(store)[-1] == (0, b"k", None)
+    assert store.get(b"k") is None
+    del ev
+
+
+def test_the_size_bound_flushes_every_table(store: CachedStore, monkeypatch: Any) -> None:
+    monkeypatch.setitem(record_cache._bound, "limit", 3)
+    ev = in_partition(2)
+    store[b"a"], store[b"b"] = b"1", b"2"
+    assert sent(store) == []
+    store[b"c"] = b"3"
+    assert len(sent(store)) == 3 and record_cache.held() == 0
+    del ev
+
+
+def test_a_revoked_partition_drops_what_it_holds_and_keeps_the_others(store: CachedStore) -> None:
+    ev = in_partition(0)
+    store[b"a"] = b"1"
+    ev2 = in_partition(1)
+    store[b"b"] = b"2"
+    store.revoke_partitions(store.table, {TP("t-changelog", 0)})
+    assert record_cache.held() == 1
+    assert record_cache.flush_all() == 1 and sent(store) == [(1, b"b", b"2")]
+    del ev, ev2
+
+
+def test_a_flush_that_fails_keeps_its_writes_and_is_recorded(
+    store: CachedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record_cache, "failed_flushes", [])
+    ev = in_partition(0)
+    store[b"a"] = b"1"
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store.table, "send_changelog", broken)
+    with pytest.raises(OSError):
+        record_cache.flush_all()
+    assert record_cache.failed_flushes and record_cache.held() == 1
+    assert store.get(b"a") == b"1"
+    del ev
