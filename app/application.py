@@ -11,7 +11,7 @@ from app.settings import settings
 from views.http.errors import json_errors
 
 tracing.configure(settings.trace_exporter)
-record_cache.configure(settings.table_cache_records)
+record_cache.configure(settings.table_cache_records, settings.table_cache_linger_ms / 1000)
 
 app = OrdersApp(
     settings.app_id,

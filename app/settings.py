@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     table_cache_records: int = Field(
         10_000, ge=1, description="table writes held in memory, all tables, before a flush"
     )
+    table_cache_linger_ms: float = Field(
+        0.0, ge=0, le=1000,
+        description="ms a flush that events wait for waits for more writes (0: one loop turn)",
+    )  # fmt: skip
     stall_check: float = Field(10.0, gt=0, description="seconds between stalled-partition checks")
     stall_timeout: float = Field(
         120.0, gt=0, description="seconds an owned partition with records waiting may not move"

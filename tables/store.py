@@ -9,7 +9,7 @@ from faust.types import TableT
 from pydantic import BaseModel
 
 from app.application import app
-from app.runtime.record_cache import CachedTable
+from app.runtime.tables import CachedTable
 from app.settings import settings
 
 M = TypeVar("M", bound=BaseModel)

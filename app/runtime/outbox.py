@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +62,17 @@ def hold(env: Envelope) -> bool:
         return False
     box.held.append(env)
     return True
+
+
+def in_handler() -> bool:
+    """True while a handler runs (its writes would be waited for)."""
+    box = _open.get()
+    return box is not None and not box.closed
+
+
+class Dropped(Exception):
+    """A write that left with its partition before it was sent (a record cache's revoke): the
+    record was not committed, its next owner handles it again; its events are not sent."""
 
 
 Refused = Callable[[Envelope, BaseException], Awaitable[None]]  # an event refused for good
@@ -107,11 +118,11 @@ class Lane:
         if box.held:
             self._schedule(box, refused)
         elif box.writes:  # nothing to send: the lane's next release still waits for these
-            self.tail = _all_of([*box.writes, *([self.tail] if self.tail else [])])
+            self.tail = all_of([*box.writes, *([self.tail] if self.tail else [])])
 
     def _schedule(self, box: Outbox, refused: Refused) -> None:
         handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        handed.add_done_callback(_retrieved)
+        handed.add_done_callback(retrieved)
         task = asyncio.ensure_future(self._release(box, self.tail, handed, refused))
         keep_until_acked(task)  # the next commit waits for the events' acks, not only the writes'
         self.tail = handed
@@ -138,10 +149,16 @@ class Lane:
         cancelled release (a stopping worker) must not cancel the writes, which would make them
         look settled to the clean-stop marker (``app.runtime.local_state``)."""
         try:
-            await _succeeded([before] if before is not None else [])
-            # a write refused for good raises here: its events are never sent, the commit stops
-            # the worker (``DurableConsumer``), and a restart redoes the record
-            await _succeeded(box.writes)
+            # the record before left with its partition (``Dropped``): no order left to keep
+            with suppress(Dropped):
+                await _succeeded([before] if before is not None else [])
+            try:
+                # a write refused for good raises here: its events are never sent, the commit
+                # stops the worker (``DurableConsumer``), and a restart redoes the record
+                await _succeeded(box.writes)
+            except Dropped:
+                handed.set_result(None)  # its decision left with its partition: so do its events
+                return
             acks = []
             for env in box.held:
                 try:
@@ -169,18 +186,26 @@ async def _succeeded(futures: list[asyncio.Future[Any]]) -> None:
             raise exc
 
 
-def _all_of(futures: list[asyncio.Future[Any]]) -> asyncio.Future[None]:
-    """One future for several (no task): done when all are, failed if one failed."""
-    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    done.add_done_callback(_retrieved)
+def all_of(
+    futures: list[asyncio.Future[Any]], done: asyncio.Future[None] | None = None
+) -> asyncio.Future[None]:
+    """One future for several (no task): done when all are, failed as the first that failed."""
+    if done is None:
+        done = asyncio.get_running_loop().create_future()
+        done.add_done_callback(retrieved)
+    if not futures:
+        done.set_result(None)
+        return done
     left = [len(futures)]
 
     def one(fut: asyncio.Future[Any]) -> None:
         left[0] -= 1
         if done.done():
             return
-        if fut.cancelled() or fut.exception() is not None:
-            done.set_exception(RuntimeError("a write before this release failed"))
+        if fut.cancelled():
+            done.set_exception(RuntimeError("a write before this release was cancelled"))
+        elif (exc := fut.exception()) is not None:
+            done.set_exception(exc)
         elif left[0] == 0:
             done.set_result(None)
 
@@ -189,6 +214,6 @@ def _all_of(futures: list[asyncio.Future[Any]]) -> asyncio.Future[None]:
     return done
 
 
-def _retrieved(fut: asyncio.Future[None]) -> None:
+def retrieved(fut: asyncio.Future[None]) -> None:
     if not fut.cancelled():
         fut.exception()  # the lane reads it; asyncio need not report it unread

@@ -24,28 +24,32 @@ records are delivered again from the last commit and rebuild it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from typing import Any
 
 from faust.stores import rocksdb
 from faust.streams import current_event
-from faust.types import TP, CollectionT, StoreT
+from faust.types import TP, CollectionT
 from rocksdict import WriteBatch
-from yarl import URL
 
-from app.runtime.tables import CheckedTable
+from app.runtime import outbox
 
 log = logging.getLogger(__name__)
 
 _stores: list[CachedStore] = []
 failed_flushes: list[str] = []  # flushes that failed: the commit must not pass them
 _bound = {"limit": 10_000, "held": 0}  # keys held in every cache together, and the most allowed
+_linger = [0.0]  # seconds a flush that events wait for may wait for more writes
+_scheduled: list[asyncio.Handle | None] = [None]
 
 
-def configure(max_records: int) -> None:
-    """Flush every table once this many keys are held, all tables together."""
+def configure(max_records: int, linger: float = 0.0) -> None:
+    """Flush every table once this many keys are held, all tables together; a flush that events
+    wait for runs ``linger`` seconds after it is asked for (0: once the loop's ready work ran)."""
     _bound["limit"] = max_records
+    _linger[0] = linger
 
 
 def held() -> int:
@@ -58,6 +62,27 @@ def flush_all() -> int:
     return sum(store.flush() for store in _stores)
 
 
+def _flush_soon() -> None:
+    """A handler's events wait for its writes: flush the partitions waited for, soon. Every
+    handler that runs before then joins the same flush (batches grow with load, none idle)."""
+    if _scheduled[0] is not None:
+        return
+    loop = asyncio.get_running_loop()
+    if _linger[0] > 0:
+        _scheduled[0] = loop.call_later(_linger[0], _flush_waited)
+    else:
+        _scheduled[0] = loop.call_soon(_flush_waited)
+
+
+def _flush_waited() -> None:
+    _scheduled[0] = None
+    try:
+        for store in _stores:
+            store.flush(set(store.acked))
+    except Exception:  # kept in ``failed_flushes``: the next commit stops the worker
+        log.exception("a table flush failed")
+
+
 class CachedStore(rocksdb.Store):
     """Faust's RocksDB store with its writes held per partition until ``flush``."""
 
@@ -67,6 +92,9 @@ class CachedStore(rocksdb.Store):
             raise RuntimeError("the record cache writes rocksdict batches; python-rocksdb is not")
         self.dirty: dict[int, dict[bytes, bytes | None]] = {}  # partition -> key -> value/None
         self.flushed = 0  # changelog records sent by flushes, for the benchmark
+        # partition -> done once its next flush is on the broker: the events of the handlers
+        # that wrote it wait for this (``app.runtime.outbox``)
+        self.acked: dict[int, asyncio.Future[None]] = {}
         _stores.append(self)
 
     def _event_partition(self) -> int | None:
@@ -82,6 +110,13 @@ class CachedStore(rocksdb.Store):
             _bound["held"] += 1
         keys[key] = value
         self._key_index[key] = partition
+        if outbox.in_handler():
+            acked = self.acked.get(partition)
+            if acked is None:
+                acked = self.acked[partition] = asyncio.get_running_loop().create_future()
+                acked.add_done_callback(outbox.retrieved)
+            outbox.wrote(acked)
+            _flush_soon()
         if _bound["held"] >= _bound["limit"]:
             flush_all()
 
@@ -131,13 +166,15 @@ class CachedStore(rocksdb.Store):
     def _size(self) -> int:
         return sum(1 for _ in self._iteritems())
 
-    def flush(self) -> int:
-        """One RocksDB batch per partition, then one changelog record per key; the records sent.
-        A partition leaves the cache only once both are done; a failure is kept in
-        ``failed_flushes`` (the commit refuses to pass it, as it does a failed send)."""
+    def flush(self, partitions: set[int] | None = None) -> int:
+        """One RocksDB batch per partition (all, or ``partitions``), then one changelog record per
+        key; the records sent. A partition leaves the cache only once both are done; a failure
+        is kept in ``failed_flushes`` (the commit refuses to pass it, as it does a failed send)
+        and fails the events waiting for it."""
         sent = 0
-        for partition in list(self.dirty):
+        for partition in [p for p in self.dirty if partitions is None or p in partitions]:
             keys = self.dirty[partition]
+            acked = self.acked.pop(partition, None)
             try:
                 batch = WriteBatch(raw_mode=True)
                 for key, value in keys.items():
@@ -146,13 +183,19 @@ class CachedStore(rocksdb.Store):
                     else:
                         batch.put(key, value)
                 self._db_for_partition(partition).write(batch)
-                for key, value in keys.items():
+                futures = [
                     self.table.send_changelog(
                         partition, key, value, key_serializer="raw", value_serializer="raw"
                     )
+                    for key, value in keys.items()
+                ]
             except Exception as exc:
                 failed_flushes.append(f"{self.table.name}/{partition}: {exc!r}")
+                if acked is not None:
+                    acked.set_exception(exc)
                 raise
+            if acked is not None:
+                outbox.all_of([f for f in futures if isinstance(f, asyncio.Future)], acked)
             del self.dirty[partition]
             sent += len(keys)
             _bound["held"] -= len(keys)
@@ -163,6 +206,9 @@ class CachedStore(rocksdb.Store):
         """Forget what the cache holds for ``partitions``: writes of records not committed (the
         next owner handles them again), made after the partitions' drain."""
         dropped = sum(len(self.dirty.pop(p, {})) for p in partitions)
+        for p in partitions:
+            if (acked := self.acked.pop(p, None)) is not None:
+                acked.set_exception(outbox.Dropped(f"{self.table.name}/{p}: {why}"))
         if dropped:
             _bound["held"] -= dropped
             log.warning("%s: %d cached writes dropped (%s)", self.table.name, dropped, why)
@@ -182,41 +228,3 @@ class CachedStore(rocksdb.Store):
         topic = self.table.changelog_topic.get_topic_name()
         active = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
         self.drop(set(self.dirty) - active, "partition no longer active here")
-
-
-class CachedTable(CheckedTable):
-    """Faust's table on a ``CachedStore``: no changelog record per write (the flush sends them).
-    On any other store (the unit tests' ``memory://``) it is Faust's table as it is."""
-
-    def _new_store_by_url(self, url: Any) -> StoreT[Any, Any]:
-        if URL(url).scheme != "rocksdb":
-            return super()._new_store_by_url(url)
-        return CachedStore(
-            url,
-            self.app,
-            self,
-            table_name=self.name,
-            key_type=self.key_type,
-            key_serializer=self.key_serializer,
-            value_serializer=self.value_serializer,
-            value_type=self.value_type,
-            loop=self.loop,
-            options=self.options,
-        )
-
-    def using_window(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError("a windowed table expires keys outside of a record: not cached")
-
-    def on_key_set(self, key: Any, value: Any) -> None:
-        if isinstance(self.data, CachedStore):
-            self.partition_for_key(key)  # Faust's checks (source and changelog partitions)
-            self._sensor_on_set(self, key, value)
-        else:
-            super().on_key_set(key, value)
-
-    def on_key_del(self, key: Any) -> None:
-        if isinstance(self.data, CachedStore):
-            self.partition_for_key(key)
-            self._sensor_on_del(self, key)
-        else:
-            super().on_key_del(key)

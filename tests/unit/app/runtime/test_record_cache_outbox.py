@@ -1,0 +1,133 @@
+"""The record cache and the outbox order together: a handler's events wait for a flush of its
+writes (soon, not the next commit), handlers in one loop turn share it, and a revoke that drops
+the writes drops their events without failing anything."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from faust.types import TP
+
+from app.runtime import outbox, record_cache
+from app.runtime.outbox import Lane
+from app.runtime.record_cache import CachedStore
+from app.runtime.sends import failed_sends, unacked_sends
+from domain import envelope
+from domain.envelope import Envelope
+from domain.messages import StockUnavailable
+from tests.unit.app.runtime.cached_store import FakeTable, in_partition, sent, store
+
+__all__ = ["store"]  # the fixture
+
+
+class AckedTable(FakeTable):
+    """Each changelog record's ack is a future the test resolves (the broker's answer)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.acks: list[asyncio.Future[None]] = []
+
+    def send_changelog(self, partition: int, key: bytes, value: bytes | None, **_: Any) -> Any:
+        super().send_changelog(partition, key, value)
+        ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.acks.append(ack)
+        return ack
+
+
+@pytest.fixture()
+def acked(store: CachedStore) -> Iterator[CachedStore]:
+    store.table = AckedTable()  # type: ignore[assignment]
+    yield store
+    unacked_sends.clear()
+    failed_sends.clear()
+
+
+async def turns(n: int = 5) -> None:
+    for _ in range(n):
+        await asyncio.sleep(0)
+
+
+class Events:
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, env: Envelope) -> None:
+        self.sent.append(str(env.data["orderId"]))
+
+
+def an_event(order: str) -> Envelope:
+    body = StockUnavailable(orderId=order, userId="u-1", sku="sku-x", requested=1, available=0)
+    return envelope.build(body, correlation_id=order)
+
+
+async def nobody(env: Envelope, exc: BaseException) -> None:
+    raise AssertionError(f"{env.eventType} refused: {exc!r}")
+
+
+async def test_a_handlers_events_wait_for_a_flush_of_its_writes_without_a_commit(
+    acked: CachedStore,
+) -> None:
+    events = Events()
+    lane = Lane(events.send)
+    ev = in_partition(1)
+    async with lane.holding(nobody):
+        acked[b"o-1"] = b"reserved"
+        assert outbox.hold(an_event("o-1"))
+    assert sent(acked) == [] and events.sent == []  # held in memory, the event with it
+    await turns()  # one loop turn later the partition waited for is flushed, no commit needed
+    assert sent(acked) == [(1, b"o-1", b"reserved")] and events.sent == []
+    table = acked.table
+    assert isinstance(table, AckedTable)
+    table.acks[0].set_result(None)  # the broker has the decision: now its event may leave
+    await turns()
+    assert events.sent == ["o-1"]
+    del ev
+
+
+async def test_handlers_in_one_loop_turn_share_one_flush_one_record_per_key(
+    acked: CachedStore,
+) -> None:
+    events = Events()
+    lane = Lane(events.send)
+    ev = in_partition(0)
+    for n in range(3):  # three records of the same key, handled before the loop turns
+        async with lane.holding(nobody):
+            acked[b"sku-mouse"] = f"level {n}".encode()
+            outbox.hold(an_event(f"o-{n}"))
+    await turns()
+    assert sent(acked) == [(0, b"sku-mouse", b"level 2")]  # one record, the latest value
+    table = acked.table
+    assert isinstance(table, AckedTable)
+    table.acks[0].set_result(None)
+    await turns(30)  # each release waits for the one before it to hand its events over
+    assert events.sent == ["o-0", "o-1", "o-2"]  # in the order the records were handled
+    del ev
+
+
+async def test_a_revoke_drops_the_writes_and_their_events_and_nothing_fails(
+    acked: CachedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record_cache, "_flush_soon", lambda: None)  # the revoke comes first
+    events = Events()
+    lane = Lane(events.send)
+    ev = in_partition(2)
+    async with lane.holding(nobody):
+        acked[b"o-9"] = b"created"
+        outbox.hold(an_event("o-9"))
+    acked.revoke_partitions(acked.table, {TP("t-changelog", 2)})
+    await turns()
+    assert events.sent == [] and sent(acked) == []  # the next owner handles the record again
+    assert not failed_sends and not unacked_sends  # a revoke, not a failure: commits go on
+    async with lane.holding(nobody):  # the partition comes back: its lane works as before
+        acked[b"o-10"] = b"created"
+        outbox.hold(an_event("o-10"))
+    record_cache.flush_all()
+    table = acked.table
+    assert isinstance(table, AckedTable)
+    table.acks[-1].set_result(None)
+    await turns(10)
+    assert events.sent == ["o-10"]
+    del ev
