@@ -51,7 +51,9 @@ _open: ContextVar[Outbox | None] = ContextVar("outbox", default=None)
 def wrote(fut: Any) -> None:
     """A table write's changelog future, made inside a handler: its events wait for it."""
     box = _open.get()
-    if box is not None and isinstance(fut, asyncio.Future):
+    if box is None or not isinstance(fut, asyncio.Future):
+        return
+    if not box.writes or box.writes[-1] is not fut:  # a cached partition's, written again
         box.writes.append(fut)
 
 
@@ -179,11 +181,11 @@ async def _succeeded(futures: list[asyncio.Future[Any]]) -> None:
     if not futures:
         return
     await asyncio.wait(futures)
-    for fut in futures:
-        if fut.cancelled():
-            raise RuntimeError("a write or release before this one was cancelled")
-        if (exc := fut.exception()) is not None:
-            raise exc
+    if any(fut.cancelled() for fut in futures):
+        raise RuntimeError("a write or release before this one was cancelled")
+    failures = [exc for fut in futures if (exc := fut.exception()) is not None]
+    for exc in sorted(failures, key=lambda exc: isinstance(exc, Dropped)):
+        raise exc  # a failure for good first: it must not pass as a partition that left
 
 
 def all_of(
@@ -197,6 +199,7 @@ def all_of(
         done.set_result(None)
         return done
     left = [len(futures)]
+    dropped: list[BaseException] = []
 
     def one(fut: asyncio.Future[Any]) -> None:
         left[0] -= 1
@@ -204,10 +207,15 @@ def all_of(
             return
         if fut.cancelled():
             done.set_exception(RuntimeError("a write before this release was cancelled"))
-        elif (exc := fut.exception()) is not None:
+        elif isinstance(exc := fut.exception(), Dropped):
+            dropped.append(exc)  # unless another fails for good: that one must be seen
+        elif exc is not None:
             done.set_exception(exc)
-        elif left[0] == 0:
-            done.set_result(None)
+        if left[0] == 0 and not done.done():
+            if dropped:
+                done.set_exception(dropped[0])
+            else:
+                done.set_result(None)
 
     for fut in futures:
         fut.add_done_callback(one)

@@ -1,22 +1,18 @@
 """A record cache in front of every keyed table: the design Kafka Streams uses by default (KIP-63).
 
-Faust writes RocksDB and sends one changelog record for every ``table[key] = value``: a saga
-written five times between two commits cost five changelog records, five standby applies, five
-records to replay on recovery, and a stock level (six hot keys) one record per order. Here a write
+Faust writes RocksDB and sends one changelog record for every ``table[key] = value``. Here a write
 lands in memory (``CachedStore.dirty``, per partition) and is read from there; a flush writes one
 RocksDB batch per partition and one changelog record per key — its latest value, or a tombstone.
 
-When it flushes, and why that is safe:
+It flushes (why each is safe: docs/performance.md, "A record cache"):
 
-- **before every commit** (``DurableConsumer._commit_offsets`` calls ``flush_all`` first): the
-  offsets to commit were taken before the flush, so every record they cover has its writes in
-  the cache by then; the commit then waits for the broker's ack of every changelog record sent
-  (``app.runtime.sends``), as it did for the direct writes. No offset is committed past a write
-  that is not on the broker.
-- **on revoke and on stop** (``drain_and_commit``, and a revoked partition's writes in
-  ``revoke_partitions`` whatever happened before): a partition leaves with its writes sent.
-- **on a size bound** (``ORDERS_TABLE_CACHE_RECORDS`` keys held, all tables): memory stays
-  bounded under any backlog. Flushing early is always safe: it only sends sooner.
+- **before every commit** (``DurableConsumer._commit_offsets``): the offsets were taken before
+  the flush, and the commit waits for the acks of what it sent (``app.runtime.sends``);
+- **on revoke and on stop** (``drain_and_commit``); what a partition holds after its drain, or
+  writes after it left (``gone``), is dropped, with the events waiting for it;
+- **soon after a handler writes** (``_flush_soon``): its events wait for the flush's acks (the
+  outbox order, ``app.runtime.outbox``); every handler of that loop turn joins the flush;
+- **on a size bound** (``ORDERS_TABLE_CACHE_RECORDS`` keys held, all tables).
 
 A ``kill -9`` loses what the cache held, exactly as it loses the offsets not committed: the
 records are delivered again from the last commit and rebuild it.
@@ -25,6 +21,7 @@ records are delivered again from the last commit and rebuild it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -42,7 +39,7 @@ _stores: list[CachedStore] = []
 failed_flushes: list[str] = []  # flushes that failed: the commit must not pass them
 _bound = {"limit": 10_000, "held": 0}  # keys held in every cache together, and the most allowed
 _linger = [0.0]  # seconds a flush that events wait for may wait for more writes
-_scheduled: list[asyncio.Handle | None] = [None]
+_scheduled: dict[asyncio.AbstractEventLoop, asyncio.Handle] = {}  # the flush asked for, per loop
 
 
 def configure(max_records: int, linger: float = 0.0) -> None:
@@ -58,29 +55,31 @@ def held() -> int:
 
 
 def flush_all() -> int:
-    """Flush every table's cache; the number of changelog records sent."""
+    """Flush every table's cache; the number of changelog records sent. A partition that fails
+    is kept in ``failed_flushes`` (and fails its events); the others are flushed all the same."""
     return sum(store.flush() for store in _stores)
 
 
 def _flush_soon() -> None:
     """A handler's events wait for its writes: flush the partitions waited for, soon. Every
-    handler that runs before then joins the same flush (batches grow with load, none idle)."""
-    if _scheduled[0] is not None:
-        return
+    handler that runs before then joins the same flush (batches grow with load, none idle). It
+    runs in a context of its own: the flush is no handler's (``outbox.hold`` is off there)."""
     loop = asyncio.get_running_loop()
+    if loop in _scheduled:
+        return
+    for old in [other for other in _scheduled if other.is_closed()]:
+        del _scheduled[old]  # a test's or a restart's loop: its handle will never run
+    context = contextvars.Context()
     if _linger[0] > 0:
-        _scheduled[0] = loop.call_later(_linger[0], _flush_waited)
+        _scheduled[loop] = loop.call_later(_linger[0], _flush_waited, loop, context=context)
     else:
-        _scheduled[0] = loop.call_soon(_flush_waited)
+        _scheduled[loop] = loop.call_soon(_flush_waited, loop, context=context)
 
 
-def _flush_waited() -> None:
-    _scheduled[0] = None
-    try:
-        for store in _stores:
-            store.flush(set(store.acked))
-    except Exception:  # kept in ``failed_flushes``: the next commit stops the worker
-        log.exception("a table flush failed")
+def _flush_waited(loop: asyncio.AbstractEventLoop) -> None:
+    _scheduled.pop(loop, None)
+    for store in _stores:
+        store.flush(set(store.acked))
 
 
 class CachedStore(rocksdb.Store):
@@ -95,6 +94,7 @@ class CachedStore(rocksdb.Store):
         # partition -> done once its next flush is on the broker: the events of the handlers
         # that wrote it wait for this (``app.runtime.outbox``)
         self.acked: dict[int, asyncio.Future[None]] = {}
+        self.gone: set[int] = set()  # partitions that left, until assigned here again
         _stores.append(self)
 
     def _event_partition(self) -> int | None:
@@ -105,20 +105,29 @@ class CachedStore(rocksdb.Store):
         partition = self._event_partition()
         if partition is None:
             raise RuntimeError(f"{self.table.name}: written outside of a stream's record")
+        if partition in self.gone:  # a record handled after its partition's drain: its next
+            outbox.wrote(_failed(outbox.Dropped(f"{self.table.name}/{partition} left")))
+            return  # owner handles it again; neither its write nor its events may leave here
         keys = self.dirty.setdefault(partition, {})
         if key not in keys:
             _bound["held"] += 1
         keys[key] = value
         self._key_index[key] = partition
-        if outbox.in_handler():
-            acked = self.acked.get(partition)
-            if acked is None:
-                acked = self.acked[partition] = asyncio.get_running_loop().create_future()
-                acked.add_done_callback(outbox.retrieved)
-            outbox.wrote(acked)
-            _flush_soon()
+        self._waited_for(partition)
         if _bound["held"] >= _bound["limit"]:
             flush_all()
+
+    def _waited_for(self, partition: int) -> None:
+        """Inside a handler, its events wait for the flush of ``partition`` (written, or read
+        from the cache: a value decided by a record whose flush is not on the broker yet)."""
+        if not outbox.in_handler():
+            return
+        acked = self.acked.get(partition)
+        if acked is None:
+            acked = self.acked[partition] = asyncio.get_running_loop().create_future()
+            acked.add_done_callback(outbox.retrieved)
+        outbox.wrote(acked)
+        _flush_soon()
 
     def _del(self, key: bytes) -> None:
         self._set(key, None)
@@ -128,7 +137,10 @@ class CachedStore(rocksdb.Store):
         partition = self._event_partition()
         if partition is not None:  # an agent reads its own partition, as Faust's store does
             keys = self.dirty.get(partition)
-            return (True, keys[key]) if keys is not None and key in keys else (False, None)
+            if keys is None or key not in keys:
+                return False, None
+            self._waited_for(partition)
+            return True, keys[key]
         for keys in self.dirty.values():  # a read from HTTP: any partition held here
             if key in keys:
                 return True, keys[key]
@@ -174,7 +186,6 @@ class CachedStore(rocksdb.Store):
         sent = 0
         for partition in [p for p in self.dirty if partitions is None or p in partitions]:
             keys = self.dirty[partition]
-            acked = self.acked.pop(partition, None)
             try:
                 batch = WriteBatch(raw_mode=True)
                 for key, value in keys.items():
@@ -189,12 +200,13 @@ class CachedStore(rocksdb.Store):
                     )
                     for key, value in keys.items()
                 ]
-            except Exception as exc:
+            except Exception as exc:  # kept (with its writes): the next commit stops the worker
+                log.exception("%s/%d: flush failed", self.table.name, partition)
                 failed_flushes.append(f"{self.table.name}/{partition}: {exc!r}")
-                if acked is not None:
+                if (acked := self.acked.pop(partition, None)) is not None:
                     acked.set_exception(exc)
-                raise
-            if acked is not None:
+                continue
+            if (acked := self.acked.pop(partition, None)) is not None:
                 outbox.all_of([f for f in futures if isinstance(f, asyncio.Future)], acked)
             del self.dirty[partition]
             sent += len(keys)
@@ -203,9 +215,9 @@ class CachedStore(rocksdb.Store):
         return sent
 
     def drop(self, partitions: set[int], why: str) -> None:
-        """Forget what the cache holds for ``partitions``: writes of records not committed (the
-        next owner handles them again), made after the partitions' drain."""
+        """Forget ``partitions``' writes: made after their drain, by records not committed."""
         dropped = sum(len(self.dirty.pop(p, {})) for p in partitions)
+        self.gone |= partitions
         for p in partitions:
             if (acked := self.acked.pop(p, None)) is not None:
                 acked.set_exception(outbox.Dropped(f"{self.table.name}/{p}: {why}"))
@@ -227,4 +239,12 @@ class CachedStore(rocksdb.Store):
         await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
         topic = self.table.changelog_topic.get_topic_name()
         active = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
+        self.gone -= active
         self.drop(set(self.dirty) - active, "partition no longer active here")
+
+
+def _failed(exc: BaseException) -> asyncio.Future[None]:
+    fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    fut.add_done_callback(outbox.retrieved)
+    fut.set_exception(exc)
+    return fut

@@ -56,6 +56,13 @@ class CachedTable(CheckedTable):
             options=self.options,
         )
 
+    def send_changelog(self, *args: Any, **kwargs: Any) -> FutureMessage:
+        """A flush's records: the handlers' events wait for the partition's flush future
+        (``CachedStore.acked``), not for whichever handler's context the flush runs in."""
+        if isinstance(self.data, CachedStore):
+            return faust.Table.send_changelog(self, *args, **kwargs)
+        return super().send_changelog(*args, **kwargs)
+
     def using_window(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("a windowed table expires keys outside of a record: not cached")
 

@@ -76,8 +76,7 @@ def test_a_flush_that_fails_keeps_its_writes_and_is_recorded(
         raise OSError("disk full")
 
     monkeypatch.setattr(store.table, "send_changelog", broken)
-    with pytest.raises(OSError):
-        record_cache.flush_all()
+    assert record_cache.flush_all() == 0  # recorded, not raised: the commit refuses to pass it
     assert record_cache.failed_flushes and record_cache.held() == 1
     assert store.get(b"a") == b"1"
     del ev

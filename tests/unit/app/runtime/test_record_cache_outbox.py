@@ -121,7 +121,14 @@ async def test_a_revoke_drops_the_writes_and_their_events_and_nothing_fails(
     await turns()
     assert events.sent == [] and sent(acked) == []  # the next owner handles the record again
     assert not failed_sends and not unacked_sends  # a revoke, not a failure: commits go on
-    async with lane.holding(nobody):  # the partition comes back: its lane works as before
+    async with lane.holding(nobody):  # a record handled after the partition left: not written
+        acked[b"o-9"] = b"created"
+        outbox.hold(an_event("o-9"))
+    record_cache.flush_all()
+    await turns()
+    assert events.sent == [] and sent(acked) == [] and record_cache.held() == 0
+    acked.gone.discard(2)  # the partition is assigned here again (``on_rebalance``)
+    async with lane.holding(nobody):  # its lane works as before
         acked[b"o-10"] = b"created"
         outbox.hold(an_event("o-10"))
     record_cache.flush_all()
@@ -131,3 +138,14 @@ async def test_a_revoke_drops_the_writes_and_their_events_and_nothing_fails(
     await turns(10)
     assert events.sent == ["o-10"]
     del ev
+
+
+async def test_a_partition_that_left_does_not_hide_a_write_refused_for_good() -> None:
+    loop = asyncio.get_running_loop()
+    left, refused = loop.create_future(), loop.create_future()
+    left.set_exception(outbox.Dropped("t/1 left"))
+    refused.set_exception(RuntimeError("record too large"))
+    with pytest.raises(RuntimeError, match="too large"):
+        await outbox._succeeded([left, refused])
+    with pytest.raises(RuntimeError, match="too large"):
+        await outbox.all_of([left, refused])
