@@ -36,11 +36,15 @@ MAX_PENDING = 1000
 Send = Callable[[Envelope], Awaitable[Any]]  # hands one envelope to the producer: its ack future
 
 
+Ask = Callable[[], None]  # asks for a held write to be sent (a record cache's flush)
+
+
 @dataclass(eq=False)
 class Outbox:
     """What one handler call wrote (changelog futures) and would send (envelopes, in order)."""
 
     writes: list[asyncio.Future[Any]] = field(default_factory=list)
+    asks: dict[asyncio.Future[Any], Ask] = field(default_factory=dict)  # writes not sent yet
     held: list[Envelope] = field(default_factory=list)
     closed: bool = False  # released: a task the handler left behind sends at once
 
@@ -48,13 +52,16 @@ class Outbox:
 _open: ContextVar[Outbox | None] = ContextVar("outbox", default=None)
 
 
-def wrote(fut: Any) -> None:
-    """A table write's changelog future, made inside a handler: its events wait for it."""
+def wrote(fut: Any, ask: Ask | None = None) -> None:
+    """A table write's changelog future, made inside a handler: its events wait for it. A write
+    held back (``app.runtime.record_cache``) gives ``ask``: called once events wait for it."""
     box = _open.get()
     if box is None or not isinstance(fut, asyncio.Future):
         return
     if not box.writes or box.writes[-1] is not fut:  # a cached partition's, written again
         box.writes.append(fut)
+    if ask is not None:
+        box.asks.setdefault(fut, ask)
 
 
 def hold(env: Envelope) -> bool:
@@ -90,6 +97,7 @@ class Lane:
         self.send = send
         self.tail: asyncio.Future[None] | None = None  # the last release handed over, or write
         self.pending: set[asyncio.Future[None]] = set()  # releases not yet acknowledged
+        self.asks: dict[asyncio.Future[Any], Ask] = {}  # held writes of write-only records
 
     @asynccontextmanager
     async def holding(self, refused: Refused) -> AsyncIterator[Outbox]:
@@ -117,10 +125,14 @@ class Lane:
             await asyncio.wait(self.pending, return_when=asyncio.FIRST_COMPLETED)
 
     def _after_handler(self, box: Outbox, refused: Refused) -> None:
-        if box.held:
+        if box.held:  # events wait: the held writes they wait for (the lane's too) must go now
+            asks, self.asks = {**self.asks, **box.asks}, {}
+            for ask in asks.values():
+                ask()
             self._schedule(box, refused)
         elif box.writes:  # nothing to send: the lane's next release still waits for these
             self.tail = all_of([*box.writes, *([self.tail] if self.tail else [])])
+            self.asks = {f: a for f, a in self.asks.items() if not f.done()} | box.asks
 
     def _schedule(self, box: Outbox, refused: Refused) -> None:
         handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -220,6 +232,14 @@ def all_of(
     for fut in futures:
         fut.add_done_callback(one)
     return done
+
+
+def failed(exc: BaseException) -> asyncio.Future[None]:
+    """A future already failed with ``exc``."""
+    fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    fut.add_done_callback(retrieved)
+    fut.set_exception(exc)
+    return fut
 
 
 def retrieved(fut: asyncio.Future[None]) -> None:

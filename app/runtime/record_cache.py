@@ -38,15 +38,14 @@ log = logging.getLogger(__name__)
 _stores: list[CachedStore] = []
 failed_flushes: list[str] = []  # flushes that failed: the commit must not pass them
 _bound = {"limit": 10_000, "held": 0}  # keys held in every cache together, and the most allowed
-_linger = [0.0]  # seconds a flush that events wait for may wait for more writes
+_linger = [0.0]  # seconds a flush that events wait for waits for more (0: one loop turn)
 _scheduled: dict[asyncio.AbstractEventLoop, asyncio.Handle] = {}  # the flush asked for, per loop
 
 
 def configure(max_records: int, linger: float = 0.0) -> None:
     """Flush every table once this many keys are held, all tables together; a flush that events
     wait for runs ``linger`` seconds after it is asked for (0: once the loop's ready work ran)."""
-    _bound["limit"] = max_records
-    _linger[0] = linger
+    _bound["limit"], _linger[0] = max_records, linger
 
 
 def held() -> int:
@@ -69,17 +68,15 @@ def _flush_soon() -> None:
         return
     for old in [other for other in _scheduled if other.is_closed()]:
         del _scheduled[old]  # a test's or a restart's loop: its handle will never run
-    context = contextvars.Context()
-    if _linger[0] > 0:
-        _scheduled[loop] = loop.call_later(_linger[0], _flush_waited, loop, context=context)
-    else:
-        _scheduled[loop] = loop.call_soon(_flush_waited, loop, context=context)
+    no_handler = contextvars.Context()
+    _scheduled[loop] = loop.call_later(_linger[0], _flush_waited, loop, context=no_handler)
 
 
 def _flush_waited(loop: asyncio.AbstractEventLoop) -> None:
     _scheduled.pop(loop, None)
     for store in _stores:
-        store.flush(set(store.acked))
+        asked, store.asked = store.asked, set()
+        store.flush(asked)
 
 
 class CachedStore(rocksdb.Store):
@@ -95,6 +92,8 @@ class CachedStore(rocksdb.Store):
         # that wrote it wait for this (``app.runtime.outbox``)
         self.acked: dict[int, asyncio.Future[None]] = {}
         self.gone: set[int] = set()  # partitions that left, until assigned here again
+        self.asked: set[int] = set()  # partitions whose flush events wait for (``_flush_soon``)
+        self._askers: dict[int, outbox.Ask] = {}
         _stores.append(self)
 
     def _event_partition(self) -> int | None:
@@ -106,7 +105,7 @@ class CachedStore(rocksdb.Store):
         if partition is None:
             raise RuntimeError(f"{self.table.name}: written outside of a stream's record")
         if partition in self.gone:  # a record handled after its partition's drain: its next
-            outbox.wrote(_failed(outbox.Dropped(f"{self.table.name}/{partition} left")))
+            outbox.wrote(outbox.failed(outbox.Dropped(f"{self.table.name}/{partition} left")))
             return  # owner handles it again; neither its write nor its events may leave here
         keys = self.dirty.setdefault(partition, {})
         if key not in keys:
@@ -119,14 +118,21 @@ class CachedStore(rocksdb.Store):
 
     def _waited_for(self, partition: int) -> None:
         """Inside a handler, its events wait for the flush of ``partition`` (written, or read
-        from the cache: a value decided by a record whose flush is not on the broker yet)."""
+        from the cache: a value decided by a record whose flush is not on the broker yet); the
+        flush is asked for once they do (a handler that only writes waits for the commit)."""
         if not outbox.in_handler():
             return
         acked = self.acked.get(partition)
         if acked is None:
             acked = self.acked[partition] = asyncio.get_running_loop().create_future()
             acked.add_done_callback(outbox.retrieved)
-        outbox.wrote(acked)
+        ask = self._askers.get(partition)
+        if ask is None:
+            ask = self._askers[partition] = lambda: self._ask(partition)
+        outbox.wrote(acked, ask)
+
+    def _ask(self, partition: int) -> None:
+        self.asked.add(partition)
         _flush_soon()
 
     def _del(self, key: bytes) -> None:
@@ -180,9 +186,8 @@ class CachedStore(rocksdb.Store):
 
     def flush(self, partitions: set[int] | None = None) -> int:
         """One RocksDB batch per partition (all, or ``partitions``), then one changelog record per
-        key; the records sent. A partition leaves the cache only once both are done; a failure
-        is kept in ``failed_flushes`` (the commit refuses to pass it, as it does a failed send)
-        and fails the events waiting for it."""
+        key; the records sent. A failure keeps the partition's writes, fails its waiting events
+        and is kept in ``failed_flushes`` (the commit refuses to pass it)."""
         sent = 0
         for partition in [p for p in self.dirty if partitions is None or p in partitions]:
             keys = self.dirty[partition]
@@ -241,10 +246,3 @@ class CachedStore(rocksdb.Store):
         active = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
         self.gone -= active
         self.drop(set(self.dirty) - active, "partition no longer active here")
-
-
-def _failed(exc: BaseException) -> asyncio.Future[None]:
-    fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    fut.add_done_callback(outbox.retrieved)
-    fut.set_exception(exc)
-    return fut

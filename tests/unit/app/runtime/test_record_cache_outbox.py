@@ -149,3 +149,22 @@ async def test_a_partition_that_left_does_not_hide_a_write_refused_for_good() ->
         await outbox._succeeded([left, refused])
     with pytest.raises(RuntimeError, match="too large"):
         await outbox.all_of([left, refused])
+
+
+async def test_a_handler_that_only_writes_waits_for_the_commit_until_events_wait_for_it(
+    acked: CachedStore,
+) -> None:
+    events = Events()
+    lane = Lane(events.send)
+    ev = in_partition(0)
+    async with lane.holding(nobody):  # an order's status, nothing sent
+        acked[b"o-1"] = b"CREATED"
+    await turns()
+    assert sent(acked) == []  # held: the next commit flushes it, one record for many writes
+    ev1 = in_partition(1)
+    async with lane.holding(nobody):  # the lane's next record sends: it waits for both
+        acked[b"o-2"] = b"CREATED"
+        outbox.hold(an_event("o-2"))
+    await turns()
+    assert sorted(sent(acked)) == [(0, b"o-1", b"CREATED"), (1, b"o-2", b"CREATED")]
+    del ev, ev1
