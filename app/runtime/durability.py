@@ -42,9 +42,7 @@ class DurableConsumer(RewindingConsumer):
     async def _commit_offsets(
         self, offsets: Mapping[TP, int], start_new_transaction: bool = True
     ) -> bool:
-        # the offsets were taken before this flush: every record they cover has its table
-        # writes in the record cache now, and they go out (and are waited for) before the commit
-        record_cache.flush_all()
+        record_cache.flush_all()  # the offsets were taken before: their records' writes go too
         waiting = list(unacked_sends)
         if waiting:
             _, left = await asyncio.wait(waiting, timeout=COMMIT_WAIT)
@@ -53,9 +51,8 @@ class DurableConsumer(RewindingConsumer):
                             len(left), COMMIT_WAIT)  # fmt: skip
                 self._acked_again(offsets)
                 return False
-        if failed_sends or record_cache.failed_flushes:
-            failed = [*failed_sends, *record_cache.failed_flushes]
-            reason = f"{len(failed)} sends or table flushes failed for good, first: {failed[0]}"
+        if failed_sends:  # a table flush that failed is one of them (``record_cache``)
+            reason = f"{len(failed_sends)} sends failed for good, first: {failed_sends[0]}"
             log.error("not committing, stopping the worker: %s", reason)
             await self.app.crash(RuntimeError(reason))
             return False
@@ -149,15 +146,12 @@ class OrdersApp(faust.App):
 
 async def drain_and_commit(consumer: ConsumerT, during: str) -> None:
     """Wait for the records the agents are handling (``app.runtime.inflight``, at most
-    ``ORDERS_DRAIN_TIMEOUT``), then commit what is acknowledged; what is not is not committed and
-    comes again, which the handlers absorb. One health line says how many records were in
-    flight and how many finished."""
+    ``ORDERS_DRAIN_TIMEOUT``), then commit what is acknowledged; the rest comes again (the
+    handlers absorb it). One health line says how many were in flight and how many finished."""
     holding, started = in_flight.count, time.monotonic()
     await in_flight.wait_idle(settings.drain_timeout)
     await asyncio.sleep(0.05)  # the agents' streams acknowledge what was just finished
-    record_cache.flush_all()  # also when there is nothing to commit: the partitions leave
-    if waiting := list(unacked_sends):  # with their writes on the broker, commit or not
-        await asyncio.wait(waiting, timeout=COMMIT_WAIT)
+    await record_cache.flushed(COMMIT_WAIT)  # partitions leave with their writes on the broker
     committed = await consumer.commit()
     health(
         "drained",

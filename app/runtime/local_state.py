@@ -18,7 +18,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from app.runtime import record_cache
 from app.runtime.sends import failed_sends, unacked_sends
 
 MARKER = "tables-clean-stop"
@@ -40,9 +39,8 @@ def trust_or_wipe(tabledir: Path, marker: Path) -> bool:
 
 
 def mark_clean(marker: Path) -> bool:
-    """Write the marker if every send of this process reached the broker; True if written. A
-    failed flush wrote RocksDB but maybe not the changelog: the store is not to be trusted."""
-    if unacked_sends or failed_sends or record_cache.failed_flushes:
+    """Write the marker if every send of this process reached the broker; True if written."""
+    if unacked_sends or failed_sends:
         return False
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text("every table write of the last run reached its changelog\n")

@@ -10,12 +10,11 @@ It flushes (why each is safe: docs/performance.md, "A record cache"):
   the flush, and the commit waits for the acks of what it sent (``app.runtime.sends``);
 - **on revoke and on stop** (``drain_and_commit``); what a partition holds after its drain, or
   writes after it left (``gone``), is dropped, with the events waiting for it;
-- **soon after a handler writes** (``_flush_soon``): its events wait for the flush's acks (the
-  outbox order, ``app.runtime.outbox``); every handler of that loop turn joins the flush;
-- **on a size bound** (``ORDERS_TABLE_CACHE_RECORDS`` keys held, all tables).
+- **when events wait for the writes** (``_flush_soon``, the outbox order): soon, for every
+  handler of that loop turn; **on a size bound** (``ORDERS_TABLE_CACHE_RECORDS``).
 
-A ``kill -9`` loses what the cache held, exactly as it loses the offsets not committed: the
-records are delivered again from the last commit and rebuild it.
+A ``kill -9`` loses what the cache held, as it loses the offsets not committed: the records come
+again from the last commit.
 """
 
 from __future__ import annotations
@@ -32,37 +31,40 @@ from faust.types import TP, CollectionT
 from rocksdict import WriteBatch
 
 from app.runtime import outbox
+from app.runtime.sends import failed_sends, unacked_sends
 
 log = logging.getLogger(__name__)
 
 _stores: list[CachedStore] = []
-failed_flushes: list[str] = []  # flushes that failed: the commit must not pass them
 _bound = {"limit": 10_000, "held": 0}  # keys held in every cache together, and the most allowed
 _linger = [0.0]  # seconds a flush that events wait for waits for more (0: one loop turn)
 _scheduled: dict[asyncio.AbstractEventLoop, asyncio.Handle] = {}  # the flush asked for, per loop
 
 
 def configure(max_records: int, linger: float = 0.0) -> None:
-    """Flush every table once this many keys are held, all tables together; a flush that events
-    wait for runs ``linger`` seconds after it is asked for (0: once the loop's ready work ran)."""
+    """Flush once this many keys are held (all tables); a flush events wait for: ``linger``."""
     _bound["limit"], _linger[0] = max_records, linger
 
 
-def held() -> int:
-    """Keys held in every cache, not yet flushed."""
+def held() -> int:  # keys held in every cache, not yet flushed
     return _bound["held"]
 
 
 def flush_all() -> int:
     """Flush every table's cache; the number of changelog records sent. A partition that fails
-    is kept in ``failed_flushes`` (and fails its events); the others are flushed all the same."""
+    is a failed send (no commit, no clean-stop marker) and fails its events; the rest go on."""
     return sum(store.flush() for store in _stores)
 
 
+async def flushed(timeout: float) -> None:  # flush, wait at most ``timeout`` for every ack
+    flush_all()
+    if waiting := list(unacked_sends):
+        await asyncio.wait(waiting, timeout=timeout)
+
+
 def _flush_soon() -> None:
-    """A handler's events wait for its writes: flush the partitions waited for, soon. Every
-    handler that runs before then joins the same flush (batches grow with load, none idle). It
-    runs in a context of its own: the flush is no handler's (``outbox.hold`` is off there)."""
+    """Events wait for writes: flush their partitions soon; every handler that runs before then
+    joins (batches grow with load). In a context of its own: the flush is no handler's."""
     loop = asyncio.get_running_loop()
     if loop in _scheduled:
         return
@@ -187,7 +189,7 @@ class CachedStore(rocksdb.Store):
     def flush(self, partitions: set[int] | None = None) -> int:
         """One RocksDB batch per partition (all, or ``partitions``), then one changelog record per
         key; the records sent. A failure keeps the partition's writes, fails its waiting events
-        and is kept in ``failed_flushes`` (the commit refuses to pass it)."""
+        and is kept in ``failed_sends`` (the commit refuses to pass it)."""
         sent = 0
         for partition in [p for p in self.dirty if partitions is None or p in partitions]:
             keys = self.dirty[partition]
@@ -207,7 +209,7 @@ class CachedStore(rocksdb.Store):
                 ]
             except Exception as exc:  # kept (with its writes): the next commit stops the worker
                 log.exception("%s/%d: flush failed", self.table.name, partition)
-                failed_flushes.append(f"{self.table.name}/{partition}: {exc!r}")
+                failed_sends.append(f"flush of {self.table.name}/{partition}: {exc!r}")
                 if (acked := self.acked.pop(partition, None)) is not None:
                     acked.set_exception(exc)
                 continue

@@ -68,7 +68,8 @@ def test_a_revoked_partition_drops_what_it_holds_and_keeps_the_others(store: Cac
 def test_a_flush_that_fails_keeps_its_writes_and_is_recorded(
     store: CachedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(record_cache, "failed_flushes", [])
+    failed: list[str] = []
+    monkeypatch.setattr(record_cache, "failed_sends", failed)
     ev = in_partition(0)
     store[b"a"] = b"1"
 
@@ -77,6 +78,6 @@ def test_a_flush_that_fails_keeps_its_writes_and_is_recorded(
 
     monkeypatch.setattr(store.table, "send_changelog", broken)
     assert record_cache.flush_all() == 0  # recorded, not raised: the commit refuses to pass it
-    assert record_cache.failed_flushes and record_cache.held() == 1
+    assert failed and record_cache.held() == 1
     assert store.get(b"a") == b"1"
     del ev
