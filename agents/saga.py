@@ -64,8 +64,8 @@ async def expire_deadlines() -> None:
 
 
 async def fire_due(now: float) -> None:
-    """An OrderTimedOut per expired step, with an id derived from (order, step), so a repeat is a
-    no-op; the saga itself decides what it means. Read from the saga's state, not from the list
+    """One OrderTimedOut per expired step, with an id derived from (order, step), so a repeat is
+    a no-op; the saga itself decides what it means. Read from the saga's state, not from the list
     of due deadlines taken at the start: the saga moves on while this awaits its sends, and a
     stale entry ("stock" expired) once overwrote and then dropped the fresh one ("payment" in
     30 s) — that order waited at STOCK_RESERVED for good (the kill loop, issue 17)."""
@@ -80,7 +80,11 @@ async def fire_due(now: float) -> None:
         if state.deadline.timestamp() > now:  # a later step, watched from its own deadline
             watch(state)
             continue
-        deadlines[order_id] = (now + settings.saga_timeout, state.step)  # again if still stuck
+        # Once per step: the event is on the broker once the send returns, and the saga will
+        # decide it, however long its backlog (under overload the timer used to fire again every
+        # ORDERS_SAGA_TIMEOUT s while the first one waited: 13,608 OrderTimedOut for ~5,000
+        # orders, issue 16). A rebalance watches it again (``rewatch``): the same event id.
+        deadlines.pop(order_id, None)
         timed_out = OrderTimedOut(
             orderId=order_id, userId=state.userId, step=state.step, deadline=state.deadline
         )
