@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     retry_after: int = Field(5, ge=1, description="Retry-After seconds on 503")
     saga_timeout: float = Field(30.0, gt=0, description="seconds a saga step waits for an answer")
     saga_tick: float = Field(1.0, gt=0, description="seconds between deadline checks")
+    admission_backlog: float | None = Field(
+        None, ge=0,
+        description="seconds of backlog ahead a new order may wait, else 429 (unset: half "
+                    "ORDERS_SAGA_TIMEOUT; 0: admit every order)",
+    )  # fmt: skip
+    admission_interval: float = Field(1.0, gt=0, description="seconds between backlog samples")
+    admission_window: float = Field(10.0, gt=0, description="seconds of samples a pace is from")
     payment_seed: int = Field(1, description="seed of the simulated gateway's random declines")
     payment_decline_rate: float = Field(0.0, ge=0, le=1, description="share declined at random")
     payment_outage_rate: float = Field(
@@ -69,6 +76,11 @@ class Settings(BaseSettings):
         "",
         description="drill: topic/partition,… whose records this worker takes and never finishes",
     )
+    fault_kill: str = Field(
+        "",
+        description="drill: point:N, this worker kill -9s itself the Nth time it reaches point "
+        "(flushed: a flush on the broker, its commit not made; written: a write in the cache)",
+    )
     breaker_threshold: int = Field(5, ge=1, description="failures in a row that open a circuit")
     breaker_reset: float = Field(30.0, gt=0, description="seconds a circuit stays open")
     revenue_hours: int = Field(48, ge=1, le=24 * 31, description="hours of revenue windows kept")
@@ -83,6 +95,12 @@ class Settings(BaseSettings):
     trace_exporter: Literal["none", "console", "otlp"] = Field(
         "none", description="OpenTelemetry spans: none, console (stdout) or otlp (OTEL_EXPORTER_…)"
     )
+
+    def admission_budget(self) -> float:
+        """The backlog (seconds) a new order may have ahead of it; 0: no admission control."""
+        if self.admission_backlog is None:
+            return self.saga_timeout / 2
+        return self.admission_backlog
 
     def longest_handling(self) -> float:
         """The longest one record can be handled: every try timing out, with the backoff between

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import anchors, measure, pipeline
+from bench import anchors, measure, overload, pipeline, targets
 from localkafka import Broker, ensure_jars
 
 ANCHORS = ("raw_forward", "raw_stateful", "quix_stateful", "faust_forward_defaults",
@@ -28,7 +28,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--orders", type=int, default=3000, help="orders of each pipeline run")
     p.add_argument("--workers", default="1,2", help="pipeline runs (latency runs on 2)")
     p.add_argument("--latency-seconds", type=float, default=10, help="per offered rate")
-    p.add_argument("--parts", default="anchors,pipeline,latency", help="what to measure")
+    p.add_argument("--parts", default="anchors,pipeline,latency,overload", help="what to measure")
+    p.add_argument("--overload-seconds", type=float, default=30, help="per overload run")
     p.add_argument("--profile", action="store_true", help="py-spy folded stacks in the workdir")
     p.add_argument("--workdir", type=Path, default=None, help="keep logs and data here")
     p.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
@@ -102,8 +103,8 @@ def measure_pipeline(
     broker: Broker, args: argparse.Namespace, work: Path, raw: float | None
 ) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    env = dict(item.split("=", 1) for item in args.worker_env)
     for n in sorted({int(w) for w in args.workers.split(",")}):
-        env = dict(item.split("=", 1) for item in args.worker_env)
         system = pipeline.start(broker.bootstrap, work / f"pipeline-{n}", n, env)
         try:
             pipeline.load_shop(system, 100 + n)
@@ -119,10 +120,24 @@ def measure_pipeline(
             if n == 2 and "latency" in args.parts:
                 # warm-up: the first second of HTTP traffic (connections, first reads) is slow
                 asyncio.run(pipeline.latency(system.workers, 20, 3))
-                for rate in (100, 500):
+                for rate in (10, 100, 500):
                     lat = asyncio.run(pipeline.latency(system.workers, rate, args.latency_seconds))
                     out[f"latency{rate}"] = lat
                     print(f"  latency at {rate}/s: {lat}", flush=True)
+            if n == 2 and "overload" in args.parts:
+                capacity = out["workers2"]["ordersPerSecond"]
+                out["overload"] = overload.measure(
+                    system, capacity, args.overload_seconds, admission=True, multiples=(2, 5)
+                )
+        finally:
+            system.stop_all()
+    if "overload" in out:  # the same at 5x without admission control: what it changes
+        off = {**env, "ORDERS_ADMISSION_BACKLOG": "0"}
+        system = pipeline.start(broker.bootstrap, work / "overload-off", 2, off)
+        try:
+            out["overload"] |= overload.measure(system, out["workers2"]["ordersPerSecond"],
+                                                args.overload_seconds, admission=False,
+                                                multiples=(5,))  # fmt: skip
         finally:
             system.stop_all()
     if "workers1" in out and "workers2" in out:
@@ -178,6 +193,10 @@ def measure_pipeline(
             ["offered/s", "orders", "confirmed", "p50 ms", "p95 ms", "p99 ms", "failed"],
             latency,
         )
+    if "overload" in out:
+        table(f"Overload: POST /orders offered over HTTP for {args.overload_seconds:g} s at a "
+              "multiple of the 2-worker capacity above, no retries; where each order ended",
+              overload.HEADER, overload.rows(out["overload"]))  # fmt: skip
     return out
 
 
@@ -199,6 +218,8 @@ def main(argv: list[str]) -> int:
             report["pipeline"] = measure_pipeline(broker, args, work, raw)
     finally:
         broker.stop()
+    table("Issue 16's targets, from this run", ["", "target", "measured", ""],
+          targets.table_rows(report))  # fmt: skip
     print(json.dumps(report, separators=(",", ":")))
     return 0
 

@@ -13,6 +13,7 @@ from domain.messages import CartItemAdded, CartItemRemoved
 from domain.types import Currency
 from tables.carts import carts
 from tables.orders import order_decisions
+from views.http.admission import refused
 from views.http.bodies import json, make, publish, read_body
 from views.http.errors import problem
 from views.http.routing import route
@@ -66,6 +67,8 @@ class CheckoutView(faust.web.View):
             )
             if command is None:
                 return problem(409, "empty_cart", f"the cart of {user_id!r} is empty")
+            if (busy := refused(user_id, order_id, (i.sku for i in command.items))) is not None:
+                return busy
             env = await publish(
                 command, event_id=derive_event_id(order_id, "place") if key else None
             )

@@ -19,6 +19,7 @@ from domain.order_status import TERMINAL, OrderStatus
 from domain.orders import MAX_LINES, MAX_QUANTITY
 from domain.types import Currency, Id, Sku
 from tables.order_status import order_statuses
+from views.http.admission import refused
 from views.http.bodies import json, publish, read_body
 from views.http.errors import BadRequestError, problem
 from views.http.gather import gather, scannable
@@ -89,6 +90,8 @@ class OrdersView(faust.web.View):
                 400, "invalid_idempotency_key", "Idempotency-Key must be 1..200 characters"
             )
         order_id = order_id_for(body.userId, key)
+        if (busy := refused(body.userId, order_id, (i.sku for i in body.items))) is not None:
+            return busy
         command = PlaceOrder(
             orderId=order_id, userId=body.userId, currency=body.currency,
             items=[LineItem(sku=i.sku, quantity=i.quantity) for i in body.items],

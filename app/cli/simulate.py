@@ -1,4 +1,8 @@
-"""``faust -A app simulate``: sample traffic, through the commands (the saga runs) or as events."""
+"""``faust -A app simulate``: sample traffic, through the commands (the saga runs) or as events.
+
+Through the commands it honours the edge's admission control as an HTTP client honours a 429: an
+order the edge would refuse (``domain.admission``, on the backlog it samples like a worker does)
+is held back for the Retry-After, then offered again; ``--ignore-backlog`` sends regardless."""
 
 from __future__ import annotations
 
@@ -12,26 +16,58 @@ from faust.cli import AppCommand, option
 from tqdm import tqdm
 
 from app.adapters.kafka import bootstrap_servers
+from app.adapters.lag import GroupLag, order_path
 from app.application import app
+from app.settings import settings
 from app.topics import BY_NAME
 from domain import envelope, scenario, simulation
+from domain.admission import Path, admit, ahead
 from domain.messages import Message, PlaceOrder
 
-Record = tuple[str, str, bytes]  # logical topic, key, value
+Record = tuple[str, str, bytes, Path | None]  # logical topic, key, value, an order's path
 
 
 def _record(body: Message) -> Record:
     env = envelope.build(body, correlation_id=getattr(body, "orderId", None))
-    return body.stream, envelope.key_of(body), envelope.dumps(env)
+    path = None
+    if isinstance(body, PlaceOrder):
+        path = order_path(body.userId, body.orderId, (i.sku for i in body.items))
+    return body.stream, envelope.key_of(body), envelope.dumps(env), path
 
 
-async def _send(
-    producer: AIOKafkaProducer, records: Iterable[Record], total: int | None, rate: float
-) -> int:
+class Gate:
+    """Holds an order back while the edge would refuse it; counts the holds and their seconds."""
+
+    def __init__(self, lag: GroupLag | None) -> None:
+        self.lag, self.held, self.seconds = lag, 0, 0.0
+
+    async def run(self) -> None:
+        while self.lag is not None:
+            await self.lag.sample()
+            await asyncio.sleep(settings.admission_interval)
+
+    async def wait(self, path: Path | None) -> bool:
+        """True when the order had to wait."""
+        waited = False
+        while path is not None and self.lag is not None and self.lag.backlog:
+            refusal = admit(ahead(self.lag.backlog, path), settings.admission_budget())
+            if refusal is None:
+                break
+            self.held += not waited
+            waited = True
+            self.seconds += refusal.retry_after
+            await asyncio.sleep(refusal.retry_after)
+        return waited
+
+
+async def _send(producer: AIOKafkaProducer, records: Iterable[Record], total: int | None,
+                rate: float, gate: Gate | None = None) -> int:  # fmt: skip
     sent, started, futures = 0, time.monotonic(), []
-    for topic, key, value in tqdm(
+    for topic, key, value, path in tqdm(
         records, total=total, unit="msg", desc="simulate", mininterval=0.5
     ):
+        if gate is not None and await gate.wait(path):  # the pace starts again after a hold
+            started = time.monotonic() - sent / rate if rate > 0 else started
         futures.append(
             await producer.send(BY_NAME[topic].get_topic_name(), value, key=key.encode())
         )
@@ -56,7 +92,7 @@ def _commands(
         yield _record(step.message)
         if every and (i + 1) % every == 0:
             intents["corrupt"] += 1
-            yield "orders.commands", f"corrupt-{seed}-{i}", bad[i % len(bad)]
+            yield "orders.commands", f"corrupt-{seed}-{i}", bad[i % len(bad)], None
 
 
 @app.command(
@@ -69,9 +105,11 @@ def _commands(
            help="commands: register users, stock the catalog, place orders (the saga runs); "
                 "events: OrderCreated events straight onto orders.events."),
     option("--settle", type=float, default=5.0, help="Seconds between the setup and the orders."),
+    option("--ignore-backlog", is_flag=True, default=False,
+           help="Send every order at once even when the edge would refuse it (429)."),
 )  # fmt: skip
 async def simulate(self: AppCommand, orders: int, rate: float, seed: int, corrupt_ratio: float,
-                   users: int, via: str, settle: float) -> None:  # fmt: skip
+                   users: int, via: str, settle: float, ignore_backlog: bool) -> None:  # fmt: skip
     """Send sample traffic; prints how many orders of each intended outcome were sent."""
     if not 0 <= corrupt_ratio <= 1 or via not in ("commands", "events"):
         raise SystemExit("--corrupt-ratio must be within 0..1 and --via commands or events")
@@ -79,19 +117,43 @@ async def simulate(self: AppCommand, orders: int, rate: float, seed: int, corrup
                                 enable_idempotence=True)  # fmt: skip
     await producer.start()
     intents: Counter[str] = Counter()
+    gate = Gate(None)
     try:
         if via == "events":
             recs = simulation.orders(orders, seed=seed, corrupt_ratio=corrupt_ratio, users=users)
             total = orders + round(orders * corrupt_ratio)
             sent = await _send(
-                producer, (("orders.events", r.key, r.value) for r in recs), total, rate
+                producer, (("orders.events", r.key, r.value, None) for r in recs), total, rate
             )
         else:
             setup = [_record(m) for m in scenario.setup(seed, users)]
             await _send(producer, setup, len(setup), 0)
             await asyncio.sleep(settle)  # let the workers apply customers and catalog first
             records = _commands(orders, seed, users, corrupt_ratio, intents)
-            sent = len(setup) + await _send(producer, records, None, rate)
+            gate = Gate(None if ignore_backlog else _group_lag())
+            sent = len(setup) + await _gated(producer, records, rate, gate)
     finally:
         await producer.stop()
     self.say(f"sent {sent} records; orders by intended outcome: {dict(intents) or orders}")
+    if via == "commands" and gate.held:
+        self.say(f"held back by the backlog (429 at the edge): {gate.held} orders, "
+                 f"{gate.seconds:g} s of Retry-After in all")  # fmt: skip
+
+
+def _group_lag() -> GroupLag | None:
+    if settings.admission_budget() <= 0:
+        return None
+    return GroupLag(bootstrap_servers(), settings.app_id, settings.admission_window)
+
+
+async def _gated(
+    producer: AIOKafkaProducer, records: Iterable[Record], rate: float, gate: Gate
+) -> int:
+    """Send ``records``, each order once the gate lets it through."""
+    sampler = asyncio.create_task(gate.run())
+    try:
+        return await _send(producer, records, None, rate, gate)
+    finally:
+        sampler.cancel()
+        if gate.lag is not None:
+            await gate.lag.close()

@@ -42,6 +42,11 @@ orders_finished = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+orders_refused = Counter(
+    "orders_refused",
+    "New orders answered 429 at the edge: the backlog ahead of them was over the budget",
+    registry=REGISTRY,
+)
 saga_duration = Histogram(
     "orders_saga_duration_seconds",
     "Seconds from OrderCreated to the saga's end (confirmed, or cancelled with a reason)",
@@ -73,6 +78,11 @@ def values(metric: Counter | Histogram, suffix: str = "_total") -> dict[str, flo
             if sample.name.endswith(suffix):
                 out[next(iter(sample.labels.values()))] = sample.value
     return out
+
+
+def total(metric: Counter) -> float:
+    """A counter's value, summed over its labels."""
+    return sum(s.value for f in metric.collect() for s in f.samples if s.name.endswith("_total"))
 
 
 def buckets(metric: Histogram, outcome: str) -> dict[str, float]:

@@ -14,11 +14,13 @@ from collections import deque
 from typing import Any
 
 from app.adapters import gateway
+from app.adapters.lag import PATH_TOPICS, group_lag
 from app.application import app
 from app.observability import logs, metrics
 from app.observability.dlq_size import dlq_size
 from app.runtime import watchdog
 from app.settings import settings
+from domain.admission import worst
 
 STARTED = time.time()
 HOST = socket.gethostname()
@@ -156,6 +158,19 @@ def _sagas() -> dict[str, Any]:
     }
 
 
+def _admission() -> dict[str, Any]:
+    """The edge's admission control: its budget, the longest backlog of each topic on an order's
+    path as last sampled (seconds; empty while unknown), and the orders refused with a 429."""
+    backlog = group_lag.backlog
+    return {
+        "budgetSeconds": settings.admission_budget(),
+        "backlogSeconds": {t: round(s, 2) for t, s in worst(backlog, PATH_TOPICS).items()}
+        if backlog
+        else {},
+        "refused": int(metrics.total(metrics.orders_refused)),
+    }
+
+
 async def worker_stats() -> dict[str, Any]:
     await dlq_size.refresh()
     current = live()
@@ -180,6 +195,7 @@ async def worker_stats() -> dict[str, Any]:
         "circuits": current["circuits"],
         "lag": lag_rows,
         "lagTotal": sum(r["lag"] for r in lag_rows),
+        "admission": _admission(),
         "stalled": watchdog.stalled_partitions(),
         "partitions": ownership(),
         "rebalancing": bool(app.rebalancing),

@@ -16,7 +16,7 @@ from faust.types import TP, ConsumerT, TransportT
 from mode.utils.objects import cached_property
 
 from app.observability.logs import health
-from app.runtime import local_state, record_cache
+from app.runtime import drills, local_state, record_cache
 from app.runtime.delivery import FlowControl
 from app.runtime.inflight import in_flight
 from app.runtime.rewind import RewindingConsumer
@@ -56,6 +56,8 @@ class DurableConsumer(RewindingConsumer):
             log.error("not committing, stopping the worker: %s", reason)
             await self.app.crash(RuntimeError(reason))
             return False
+        if waiting:  # a drill's kill -9: what it sent is acknowledged, the offsets not committed
+            drills.reached("flushed")
         return bool(await super()._commit_offsets(offsets, start_new_transaction))
 
     def _acked_again(self, offsets: Mapping[TP, int]) -> None:

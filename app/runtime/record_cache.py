@@ -14,8 +14,7 @@ It flushes (why each is safe: docs/performance.md, "A record cache"):
   handler of that loop turn; **on a size bound** (``ORDERS_TABLE_CACHE_RECORDS``).
 
 A ``kill -9`` loses what the cache held, as it loses the offsets not committed: the records come
-again from the last commit.
-"""
+again from the last commit."""
 
 from __future__ import annotations
 
@@ -30,7 +29,7 @@ from faust.streams import current_event
 from faust.types import TP, CollectionT
 from rocksdict import WriteBatch
 
-from app.runtime import outbox
+from app.runtime import drills, outbox
 from app.runtime.sends import failed_sends, unacked_sends
 
 log = logging.getLogger(__name__)
@@ -113,6 +112,7 @@ class CachedStore(rocksdb.Store):
         if key not in keys:
             _bound["held"] += 1
         keys[key] = value
+        drills.reached("written")  # a drill's kill -9 with this write in the cache only
         self._key_index[key] = partition
         self._waited_for(partition)
         if _bound["held"] >= _bound["limit"]:

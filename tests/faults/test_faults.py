@@ -108,3 +108,32 @@ def test_sigterm_under_load_finishes_in_flight_work(broker: Broker, tmp_path: Pa
     assert code == 0 and drained["unfinished"] == 0, drained
     assert report.notes["reprocessed"].startswith("0/"), report.line()  # committed before leaving
     assert not report.lost and not report.duplicated, report.line()
+
+
+def test_kill_9_at_the_record_cache_boundaries(broker: Broker, tmp_path: Path) -> None:
+    """The two moments a record cache adds, hit on purpose rather than by chance: a worker kills
+    itself (``ORDERS_FAULT_KILL``, a real SIGKILL) right after a commit's flush is acknowledged
+    and before its offsets are committed, and right after a table write lands in the cache and
+    before it is flushed; eight times, on both workers in turn, under load."""
+    system = started(System(broker.bootstrap, tmp_path, settings=TWO_WORKERS, cpus="0"))
+    traffic = Traffic(orders=12000, seed=606, rate=150)
+    rng = random.Random(66)
+    points = [f"flushed:{rng.randint(1, 3)}" if i % 2 else f"written:{rng.randint(50, 2000)}"
+              for i in range(8)]  # fmt: skip
+    with under_load(system, traffic) as sent:
+        time.sleep(8)  # the simulator's setup and settle: orders flow
+        for i, point in enumerate(points):
+            victim = system.workers[i % 2]
+            victim.kill()  # armed only at a start
+            victim.extra_env["ORDERS_FAULT_KILL"] = point
+            victim.start()
+            assert victim.proc is not None
+            code = victim.proc.wait(180)
+            assert code == -9, f"{victim.name} armed at {point} ended with {code}"
+            assert f"drill: kill -9 at {point.replace(':', ' #')}" in victim.log_path.read_text()
+            victim.extra_env.pop("ORDERS_FAULT_KILL")
+            victim.start()  # restarted unarmed, as a supervisor would
+        sent()
+        report = Report("kill -9 at cache boundaries", notes={"kills": " ".join(points)})
+        finish(report, system, traffic)
+    assert not report.lost and not report.duplicated, report.line()
