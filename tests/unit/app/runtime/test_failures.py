@@ -56,3 +56,57 @@ async def test_until_done_retries_what_may_pass_and_raises_what_never_will(
     with pytest.raises(MessageSizeTooLargeError):
         await until_done("send", too_large)
     assert len(calls) == 1
+
+
+@pytest.fixture
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.runtime import failures
+
+    fast = type("Fast", (), {"retry_base": 0.001, "retry_max_delay": 0.001, "retry_max": 3,
+                             "handler_timeout": 5.0})()  # fmt: skip
+    monkeypatch.setattr(failures, "settings", fast)
+
+
+@pytest.mark.usefixtures("fast_retries")
+async def test_a_handler_is_tried_once_when_it_succeeds_and_again_while_it_may_pass() -> None:
+    from app.runtime.failures import with_retries
+
+    calls: list[int] = []
+
+    async def handler(_: object) -> None:
+        calls.append(1)
+        if len(calls) < 3:
+            raise DependencyUnavailable("gateway")
+
+    tries = [0]
+    await with_retries(handler, None, "test", tries)  # type: ignore[arg-type]
+    assert tries == [3] and len(calls) == 3
+
+    async def fine(_: object) -> None:
+        calls.append(1)
+
+    calls.clear()
+    tries = [0]
+    await with_retries(fine, None, "test", tries)  # type: ignore[arg-type]
+    assert tries == [1] and len(calls) == 1
+
+
+@pytest.mark.usefixtures("fast_retries")
+@pytest.mark.parametrize(
+    ("exc", "tries"),
+    [
+        (DependencyUnavailable("down for good"), 4),  # ORDERS_RETRY_MAX = 3 retries, then raised
+        (CircuitOpen("open"), 1),  # an open circuit is not hammered
+        (ValueError("bug"), 1),  # never passes
+    ],
+)
+async def test_a_handler_gives_up_after_the_retries_or_at_once(exc: Exception, tries: int) -> None:
+    from app.runtime.failures import with_retries
+
+    async def failing(_: object) -> None:
+        raise exc
+
+    made = [0]
+    with pytest.raises(type(exc)):
+        await with_retries(failing, None, "test", made)  # type: ignore[arg-type]
+    assert made == [tries]
