@@ -36,18 +36,28 @@ class Sample:
 
 
 class PartitionLag:
-    """One partition's backlog in seconds, from the samples of its offsets over ``window``."""
+    """One partition's backlog in seconds, from the samples of its offsets over ``window``.
+
+    The pace is trusted only when records waited at every sample of the window: on a partition
+    that was idle part of it, the committed offset moved at the pace records came, not at the
+    pace the workers can go, and a burst would read as minutes of backlog until the next commit.
+    There the backlog is the time the committed offset has stood still."""
 
     def __init__(self, window: float) -> None:
         self.window = window
         self._samples: deque[Sample] = deque()
         self._still_since: float | None = None  # when the committed offset last moved
+        self._busy_since: float | None = None  # since when every sample had records waiting
 
     def add(self, sample: Sample) -> None:
         last = self._samples[-1] if self._samples else None
         caught_up = sample.end <= sample.committed
         if last is None or caught_up or sample.committed != last.committed:
             self._still_since = sample.at
+        if caught_up:
+            self._busy_since = None
+        elif self._busy_since is None:
+            self._busy_since = sample.at
         self._samples.append(sample)
         while self._samples[0].at < sample.at - self.window:
             self._samples.popleft()
@@ -57,11 +67,11 @@ class PartitionLag:
             return 0.0
         first, last = self._samples[0], self._samples[-1]
         waiting = last.end - last.committed
-        if waiting <= 0:
+        if waiting <= 0 or self._busy_since is None:
             return 0.0
         still = last.at - (self._still_since if self._still_since is not None else last.at)
         moved, elapsed = last.committed - first.committed, last.at - first.at
-        if moved <= 0 or elapsed <= 0:
+        if moved <= 0 or elapsed <= 0 or self._busy_since > first.at:
             return still
         return max(waiting * elapsed / moved, still)
 

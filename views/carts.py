@@ -67,7 +67,8 @@ class CheckoutView(faust.web.View):
             )
             if command is None:
                 return problem(409, "empty_cart", f"the cart of {user_id!r} is empty")
-            if (busy := refused(user_id, order_id, (i.sku for i in command.items))) is not None:
+            skus = (i.sku for i in command.items)
+            if (busy := refused(user_id, order_id, skus, keyed=bool(key))) is not None:
                 return busy
             env = await publish(
                 command, event_id=derive_event_id(order_id, "place") if key else None

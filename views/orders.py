@@ -90,7 +90,8 @@ class OrdersView(faust.web.View):
                 400, "invalid_idempotency_key", "Idempotency-Key must be 1..200 characters"
             )
         order_id = order_id_for(body.userId, key)
-        if (busy := refused(body.userId, order_id, (i.sku for i in body.items))) is not None:
+        skus = (i.sku for i in body.items)
+        if (busy := refused(body.userId, order_id, skus, keyed=bool(key))) is not None:
             return busy
         command = PlaceOrder(
             orderId=order_id, userId=body.userId, currency=body.currency,

@@ -5,9 +5,10 @@ edge's admission control (``domain.admission``) and the simulator read."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 
 import mode
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -40,6 +41,17 @@ def order_path(user_id: str, order_id: str, skus: Iterable[str]) -> Path:
     )
 
 
+async def _started(start: Awaitable[None], close: Callable[[], Awaitable[None]]) -> None:
+    """``start``; a start that fails or is cancelled closes its client (no task or connection
+    left behind)."""
+    try:
+        await start
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await asyncio.shield(close())
+        raise
+
+
 class GroupLag:
     """``backlog``: seconds per (logical topic, partition), refreshed by ``sample()``; empty while
     unknown (not sampled yet, or the broker did not answer: then nothing is refused)."""
@@ -55,6 +67,7 @@ class GroupLag:
         self._admin: AIOKafkaAdminClient | None = None
         self._consumer: AIOKafkaConsumer | None = None
         self._coordinator: int | None = None
+        self._closed = False
 
     async def sample(self) -> None:
         try:
@@ -75,13 +88,15 @@ class GroupLag:
         self.backlog = {key: lag.seconds() for key, lag in self._lags.items()}
 
     async def _offsets(self) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
-        if self._admin is None:  # kept once started (a start cut short is started again)
+        if self._closed:
+            raise RuntimeError("closed")
+        if self._admin is None:  # kept once started; a start cut short is closed
             admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
-            await admin.start()
+            await _started(admin.start(), admin.close)
             self._admin = admin
         if self._consumer is None:
             consumer = outside_group(self.bootstrap)
-            await consumer.start()
+            await _started(consumer.start(), consumer.stop)
             self._consumer = consumer
         if self._coordinator is None:
             self._coordinator = await self._admin.find_coordinator(self.group)
@@ -95,6 +110,7 @@ class GroupLag:
         return committed, ends
 
     async def close(self) -> None:
+        self._closed = True  # a sample under way makes no new client after this
         if self._admin is not None:
             await self._admin.close()
             self._admin = None

@@ -155,5 +155,6 @@ async def _gated(
         return await _send(producer, records, None, rate, gate)
     finally:
         sampler.cancel()
+        await asyncio.gather(sampler, return_exceptions=True)
         if gate.lag is not None:
             await gate.lag.close()

@@ -106,8 +106,8 @@ async def until_done(
             raise
         log.error("%s failed, retrying: %r", what, exc)
     await asyncio.sleep(min(settings.retry_base, settings.retry_max_delay))
-    retrying = AsyncRetrying(
-        wait=wait_exponential(multiplier=settings.retry_base, max=settings.retry_max_delay),
+    retrying = AsyncRetrying(  # then 2 s, 4 s …
+        wait=wait_exponential(multiplier=2 * settings.retry_base, max=settings.retry_max_delay),
         retry=retry_if_exception(retry),
         reraise=True,
         before_sleep=lambda state: log.error(

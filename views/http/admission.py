@@ -16,8 +16,12 @@ from domain.admission import admit, ahead
 from views.http.errors import problem
 
 
-def refused(user_id: str, order_id: str, skus: Iterable[str]) -> web.Response | None:
-    """None to place the order; else the 429 to answer with (and nothing is sent)."""
+def refused(
+    user_id: str, order_id: str, skus: Iterable[str], *, keyed: bool = False
+) -> web.Response | None:
+    """None to place the order; else the 429 to answer with (and nothing is sent). ``keyed``: the
+    request has an Idempotency-Key, so it may be the retry of an order already taken and still
+    in the backlog: the answer says so."""
     budget = settings.admission_budget()
     if budget <= 0 or not group_lag.backlog:
         return None
@@ -26,4 +30,10 @@ def refused(user_id: str, order_id: str, skus: Iterable[str]) -> web.Response | 
         return None
     metrics.orders_refused.inc()
     headers = {"Retry-After": str(refusal.retry_after)}
-    return problem(429, "overloaded", refusal.detail(), headers=headers)
+    detail = refusal.detail()
+    if keyed:
+        detail += (
+            "; a request with this Idempotency-Key may already have been taken: a retry with "
+            "the same key places the order once"
+        )
+    return problem(429, "overloaded", detail, headers=headers)

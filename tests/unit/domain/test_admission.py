@@ -99,3 +99,10 @@ def test_worst_names_the_longest_backlog_of_each_topic() -> None:
         "orders.events": 4.0,
         "payments.commands": 0.0,
     }
+
+
+def test_a_burst_on_a_partition_idle_part_of_the_window_is_not_read_at_the_arrival_pace() -> None:
+    # 1 record every 2 s, committed at once (nothing waiting at 0, 2 …), then 40 at once: the
+    # offset moved at the pace records came (0.5/s), not the workers'; 80 s would be wrong
+    samples = [(0, 0, 0), (2, 1, 1), (4, 2, 2), (6, 3, 3), (7, 3, 43)]
+    assert lag_of(*samples) == pytest.approx(1.0)  # standing still for 1 s, with records waiting

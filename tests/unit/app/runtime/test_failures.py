@@ -59,39 +59,50 @@ async def test_until_done_retries_what_may_pass_and_raises_what_never_will(
 
 
 @pytest.fixture
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retries with 1 s, doubling, at most 100 s, 3 of them; every backoff (tenacity's included)
+    recorded instead of slept."""
     from app.runtime import failures
 
-    fast = type("Fast", (), {"retry_base": 0.001, "retry_max_delay": 0.001, "retry_max": 3,
+    fast = type("Fast", (), {"retry_base": 1.0, "retry_max_delay": 100.0, "retry_max": 3,
                              "handler_timeout": 5.0})()  # fmt: skip
     monkeypatch.setattr(failures, "settings", fast)
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr("asyncio.sleep", no_sleep)
+    return waits
 
 
-@pytest.mark.usefixtures("fast_retries")
-async def test_a_handler_is_tried_once_when_it_succeeds_and_again_while_it_may_pass() -> None:
+async def test_a_handler_is_tried_once_when_it_succeeds_and_again_while_it_may_pass(
+    slept: list[float],
+) -> None:
     from app.runtime.failures import with_retries
 
     calls: list[int] = []
 
     async def handler(_: object) -> None:
         calls.append(1)
-        if len(calls) < 3:
+        if len(calls) < 4:
             raise DependencyUnavailable("gateway")
 
     tries = [0]
     await with_retries(handler, None, "test", tries)  # type: ignore[arg-type]
-    assert tries == [3] and len(calls) == 3
+    assert tries == [4] and len(calls) == 4
+    assert slept == [1.0, 2.0, 4.0]  # the backoff doubles from ORDERS_RETRY_BASE
 
     async def fine(_: object) -> None:
         calls.append(1)
 
     calls.clear()
+    slept.clear()
     tries = [0]
     await with_retries(fine, None, "test", tries)  # type: ignore[arg-type]
-    assert tries == [1] and len(calls) == 1
+    assert tries == [1] and len(calls) == 1 and slept == []
 
 
-@pytest.mark.usefixtures("fast_retries")
 @pytest.mark.parametrize(
     ("exc", "tries"),
     [
@@ -100,7 +111,9 @@ async def test_a_handler_is_tried_once_when_it_succeeds_and_again_while_it_may_p
         (ValueError("bug"), 1),  # never passes
     ],
 )
-async def test_a_handler_gives_up_after_the_retries_or_at_once(exc: Exception, tries: int) -> None:
+async def test_a_handler_gives_up_after_the_retries_or_at_once(
+    slept: list[float], exc: Exception, tries: int
+) -> None:
     from app.runtime.failures import with_retries
 
     async def failing(_: object) -> None:
@@ -110,3 +123,17 @@ async def test_a_handler_gives_up_after_the_retries_or_at_once(exc: Exception, t
     with pytest.raises(type(exc)):
         await with_retries(failing, None, "test", made)  # type: ignore[arg-type]
     assert made == [tries]
+    assert slept == [1.0, 2.0, 4.0][: tries - 1]
+
+
+async def test_until_done_backs_off_doubling_up_to_the_longest_delay(slept: list[float]) -> None:
+    calls: list[int] = []
+
+    async def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 9:
+            raise KafkaConnectionError()
+        return "sent"
+
+    assert await until_done("send", flaky) == "sent" and len(calls) == 9
+    assert slept == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 100.0]
