@@ -61,7 +61,7 @@ async def overload(system: System, workers: list[Worker], rate: float, seconds: 
                    wait: float) -> dict[str, Any]:  # fmt: skip
     """Offer ``rate`` orders/s for ``seconds``; then wait up to ``wait`` s for the accepted ones."""
     for w in workers:  # enough stock that no order is cancelled for the want of it
-        restock = {"quantity": 10_000_000, "name": "USB-C cable", "unitPrice": 9.99}
+        restock = {"quantity": 1_000_000, "name": "USB-C cable", "unitPrice": 9.99}
         async with (
             aiohttp.ClientSession() as s,
             s.post(f"{w.url}/inventory/{SKU}/restock", json=restock) as resp,

@@ -38,10 +38,11 @@ class Sample:
 class PartitionLag:
     """One partition's backlog in seconds, from the samples of its offsets over ``window``.
 
-    The pace is trusted only when records waited at every sample of the window: on a partition
-    that was idle part of it, the committed offset moved at the pace records came, not at the
-    pace the workers can go, and a burst would read as minutes of backlog until the next commit.
-    There the backlog is the time the committed offset has stood still."""
+    The pace is taken only over the samples since records last began to wait (within the
+    window): while a partition was idle, its committed offset moved at the pace records came, not
+    at the pace the workers can go, and a burst would read as minutes of backlog until the next
+    commit. Until the offset has moved within that span, the backlog is the time it has stood
+    still."""
 
     def __init__(self, window: float) -> None:
         self.window = window
@@ -70,10 +71,14 @@ class PartitionLag:
         if waiting <= 0 or self._busy_since is None:
             return 0.0
         still = last.at - (self._still_since if self._still_since is not None else last.at)
-        moved, elapsed = last.committed - first.committed, last.at - first.at
-        if moved <= 0 or elapsed <= 0 or self._busy_since > first.at:
+        busy = first if self._busy_since <= first.at else self._first_since(self._busy_since)
+        moved, elapsed = last.committed - busy.committed, last.at - busy.at
+        if moved <= 0 or elapsed <= 0:
             return still
         return max(waiting * elapsed / moved, still)
+
+    def _first_since(self, at: float) -> Sample:
+        return next(s for s in self._samples if s.at >= at)
 
 
 @dataclass(frozen=True, slots=True)

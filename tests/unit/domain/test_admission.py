@@ -106,3 +106,9 @@ def test_a_burst_on_a_partition_idle_part_of_the_window_is_not_read_at_the_arriv
     # offset moved at the pace records came (0.5/s), not the workers'; 80 s would be wrong
     samples = [(0, 0, 0), (2, 1, 1), (4, 2, 2), (6, 3, 3), (7, 3, 43)]
     assert lag_of(*samples) == pytest.approx(1.0)  # standing still for 1 s, with records waiting
+
+
+def test_an_overload_is_read_at_the_workers_pace_from_when_records_began_to_wait() -> None:
+    # idle until 10, then records pile up: 30 handled in the 3 s since, 360 waiting: 36 s
+    samples = [(0, 0, 0), (5, 10, 10), (10, 10, 100), (11, 10, 200), (13, 40, 400)]
+    assert lag_of(*samples) == pytest.approx(360 / 10)
