@@ -116,9 +116,9 @@ def test_kill_9_at_the_record_cache_boundaries(broker: Broker, tmp_path: Path) -
     and before its offsets are committed, and right after a table write lands in the cache and
     before it is flushed; eight times, on both workers in turn, under load."""
     system = started(System(broker.bootstrap, tmp_path, settings=TWO_WORKERS, cpus="0"))
-    traffic = Traffic(orders=12000, seed=606, rate=150)
+    traffic = Traffic(orders=6000, seed=606, rate=150)
     rng = random.Random(66)
-    points = [f"flushed:{rng.randint(1, 3)}" if i % 2 else f"written:{rng.randint(50, 2000)}"
+    points = [f"flushed:{rng.randint(1, 3)}" if i % 2 else f"written:{rng.randint(50, 800)}"
               for i in range(8)]  # fmt: skip
     with under_load(system, traffic) as sent:
         time.sleep(8)  # the simulator's setup and settle: orders flow
