@@ -46,6 +46,19 @@ async def _outcomes(system: System, seen: dict[str, str], ready: asyncio.Event,
         await consumer.stop()
 
 
+async def _quiet(workers: list[Worker], timeout: float = 300) -> None:
+    """Until no partition has more than a commit interval of backlog (what a run before left)."""
+    deadline = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            async with session.get(f"{workers[0].url}/stats") as resp:
+                backlog = (await resp.json())["admission"]["backlogSeconds"]
+            if backlog and max(backlog.values()) < 3:
+                return
+            await asyncio.sleep(1)
+    raise TimeoutError(f"the workers still had a backlog after {timeout:g} s: {backlog}")
+
+
 async def _post(session: aiohttp.ClientSession, url: str, user: str) -> tuple[str, str | None]:
     body = {"userId": user, "items": [{"sku": SKU, "quantity": 1}], "currency": "EUR"}
     try:
@@ -67,6 +80,7 @@ async def overload(system: System, workers: list[Worker], rate: float, seconds: 
             s.post(f"{w.url}/inventory/{SKU}/restock", json=restock) as resp,
         ):
             assert resp.status == 202, await resp.text()
+    await _quiet(workers)
     seen: dict[str, str] = {}
     ready, stop = asyncio.Event(), asyncio.Event()
     watch = asyncio.create_task(_outcomes(system, seen, ready, stop))

@@ -121,12 +121,11 @@ class GroupLag:
 
 group_lag = GroupLag(bootstrap_servers(), settings.app_id, settings.admission_window)
 
-if settings.admission_budget() > 0:
-
-    @app.timer(settings.admission_interval)
-    async def sample_backlog() -> None:
-        """Every worker samples on its own: any of them may be asked for an order."""
-        await group_lag.sample()
+@app.timer(settings.admission_interval)
+async def sample_backlog() -> None:
+    """Every worker samples on its own: any of them may be asked for an order (and /stats shows
+    the backlog also with admission control off)."""
+    await group_lag.sample()
 
 
 @app.service
