@@ -121,6 +121,7 @@ class GroupLag:
 
 group_lag = GroupLag(bootstrap_servers(), settings.app_id, settings.admission_window)
 
+
 @app.timer(settings.admission_interval)
 async def sample_backlog() -> None:
     """Every worker samples on its own: any of them may be asked for an order (and /stats shows
