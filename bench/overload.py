@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import aclosing
 from typing import Any
 
 import aiohttp
-import orjson
-from aiokafka import AIOKafkaConsumer
 
-from bench.pipeline import SEED, TERMINAL_EVENTS, USERS
+from bench.endings import terminal_events
+from bench.pipeline import SEED, USERS
 from domain import scenario
 from tests.support.system import System, Worker
 
@@ -26,24 +26,12 @@ SAGA_TIMEOUT = 30.0  # the workers' default ORDERS_SAGA_TIMEOUT
 
 async def _outcomes(system: System, seen: dict[str, str], ready: asyncio.Event,
                     stop: asyncio.Event) -> None:  # fmt: skip
-    """Every terminal event on orders.events from now on: ``{orderId: eventType}``."""
-    consumer = AIOKafkaConsumer(system.topic("orders.events"), group_id=None,
-                                bootstrap_servers=system.bootstrap,
-                                auto_offset_reset="latest")  # fmt: skip
-    await consumer.start()
-    try:
-        await consumer.seek_to_end()
-        for tp in consumer.assignment():
-            await consumer.position(tp)
-        ready.set()
-        while not stop.is_set():
-            for records in (await consumer.getmany(timeout_ms=200, max_records=10000)).values():
-                for rec in records:
-                    event = orjson.loads(rec.value)
-                    if event.get("eventType") in TERMINAL_EVENTS:
-                        seen[event["data"]["orderId"]] = event["eventType"]
-    finally:
-        await consumer.stop()
+    """Every terminal event on orders.events from now on, until ``stop``: ``{orderId: type}``."""
+    async with aclosing(terminal_events(system, ready)) as batches:
+        async for batch in batches:
+            seen.update(batch)
+            if stop.is_set():
+                break
 
 
 async def _quiet(workers: list[Worker], timeout: float = 300) -> None:

@@ -16,21 +16,21 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import aclosing
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from bench import written
+from bench.endings import terminal_events
 from bench.measure import Offsets, cpu_seconds, machine_jiffies, peak_rss_mb
 from domain import envelope, scenario
 from domain.messages import Message, PlaceOrder
 from tests.support.system import System, Worker, eventually
 
-TERMINAL_EVENTS = {"OrderConfirmed", "OrderCancelled", "OrderRejected"}
 SEED, USERS = 11, 200
 
 
@@ -83,31 +83,19 @@ def _priced(worker: Worker) -> bool:
 
 async def _terminal_watch(system: System, order_ids: set[str], ready: asyncio.Event,
                           outcomes: Counter[str], timeout: float) -> float:  # fmt: skip
-    """Consume orders.events from its current end until every order has a terminal event;
-    returns the moment the last one arrived."""
-    consumer = AIOKafkaConsumer(system.topic("orders.events"), group_id=None,
-                                bootstrap_servers=system.bootstrap,
-                                auto_offset_reset="latest")  # fmt: skip
-    await consumer.start()
-    try:
-        await consumer.seek_to_end()
-        for tp in consumer.assignment():
-            await consumer.position(tp)
-        ready.set()
-        left, deadline = set(order_ids), time.monotonic() + timeout
-        while left and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=200, max_records=10000)).values():
-                for rec in records:
-                    event = orjson.loads(rec.value)
-                    kind, order_id = event.get("eventType"), event["data"].get("orderId")
-                    if kind in TERMINAL_EVENTS and order_id in left:
-                        left.discard(order_id)
-                        outcomes[kind] += 1
-        if left:
-            raise TimeoutError(f"{len(left)} of {len(order_ids)} orders not terminal in {timeout}s")
-        return time.monotonic()
-    finally:
-        await consumer.stop()
+    """Until every order has a terminal event; returns the moment the last one arrived."""
+    left, deadline = set(order_ids), time.monotonic() + timeout
+    async with aclosing(terminal_events(system, ready)) as batches:
+        async for batch in batches:
+            for order_id, kind in batch:
+                if order_id in left:
+                    left.discard(order_id)
+                    outcomes[kind] += 1
+            if not left or time.monotonic() >= deadline:
+                break
+    if left:
+        raise TimeoutError(f"{len(left)} of {len(order_ids)} orders not terminal in {timeout}s")
+    return time.monotonic()
 
 
 def _spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
