@@ -49,7 +49,11 @@ class RewindingConsumer(OrderedConsumer):
         offset. A partition never committed has none and was not sought at all: what was dropped
         there stayed behind the client's position for good (cause 2: 69 ``users.events``
         records). Those go back to their first record, where ``auto_offset_reset=earliest``
-        starts a partition anyway."""
+        starts a partition anyway. The fetch loop's own seek back, once every input was sought
+        in this assignment, is not made (``seek_redundant``)."""
+        if self.seek_redundant():
+            log.info("the fetch loop's seek back to the committed offsets: not needed, not made")
+            return
         await super().perform_seek()
         committed = self._committed_offset
         never = [tp for tp in self._inputs() if committed.get(tp) is None]
