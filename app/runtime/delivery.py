@@ -49,6 +49,7 @@ class OrderedConsumer(faust_kafka.Consumer):
         self._epoch = 0  # assignments seen: a seek begun before the last one sets nothing
         self._last_fetch: dict[TP, int] = {}  # per partition: the last offset the batch fetched
         self._fetch_task: asyncio.Task[Any] | None = None  # the task running the fetch loop
+        self._owed: set[TP] = set()  # fetched, not delivered, not fetched again yet (flow stopped)
         self.callback = self._recording(self.callback)
 
     def _inputs(self) -> list[TP]:
@@ -70,6 +71,7 @@ class OrderedConsumer(faust_kafka.Consumer):
         the last assignment (that one's own seek is coming)."""
         if epoch == self._epoch:
             self._next.update(offsets)
+            self._owed -= offsets.keys()
 
     async def _seek_to(self, offsets: Mapping[TP, int]) -> None:
         """Seek to offsets (the driver resets Faust's read offsets: records from there on come
@@ -87,23 +89,22 @@ class OrderedConsumer(faust_kafka.Consumer):
         expected = {tp: o for tp in self._inputs() if (o := committed.get(tp)) is not None}
         self._expect(expected, epoch)
 
-    def seek_redundant(self) -> bool:
-        """Whether a seek back to the committed offsets, asked for now, would only repeat
-        records: Faust's fetch loop asks for one whenever a fetch returns while the flow is
-        stopped, and its seek can land after the recovery's own, once records were delivered
-        from there: they came again (75 in ``make faults``' SIGTERM scenario). Once every input
-        was sought since its assignment, nothing fetched is lost without it: what a stopped flow
-        dropped is behind the expected offset, held back and fetched again here, and every stop
-        of the flow is followed by a seek of its own (a rebalance's recovery, a rewind)."""
+    def fetch_loops_seek(self) -> bool:
+        """Whether a seek asked for now is the fetch loop's: Faust's fetch loop seeks every
+        partition back to its committed offset whenever a fetch returns while the flow is
+        stopped, concurrently with the recovery's own seek, and whichever landed second made the
+        records delivered after the first come again (34 to 75 in ``make faults``' SIGTERM
+        scenario). That seek is not needed here: every stop of the flow is followed by a seek of
+        its own (a rebalance's recovery, a rewind), and what a stopped flow dropped after one is
+        behind the expected offset, fetched again by ``getmany`` once the flow runs."""
         task = asyncio.current_task()
-        inputs = self._inputs()
-        return (task is not None and task is self._fetch_task and bool(inputs)
-                and all(tp in self._next for tp in inputs))  # fmt: skip
+        return task is not None and task is self._fetch_task
 
     def _reassigned(self) -> None:
         self._epoch += 1
         self._next.clear()  # each partition waits for its seek after this rebalance's recovery
         self._refetched.clear()
+        self._owed.clear()
 
     async def on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:
         self._reassigned()
@@ -136,7 +137,7 @@ class OrderedConsumer(faust_kafka.Consumer):
         # Every record delivered has been handed on by now. What was fetched and not delivered
         # (held back, cancelled, left in the batch, of a partition Faust did not take records
         # of) is behind the client's position: fetch it again.
-        missing = {}
+        missing = {tp: self._next[tp] for tp in self._owed if tp in self._next}
         for tp, last in self._last_fetch.items():
             expected = self._next.get(tp)
             if expected is not None and expected <= last:
@@ -167,6 +168,7 @@ class OrderedConsumer(faust_kafka.Consumer):
         if those begin past the offset sought, the broker has none between (retention). Other
         tasks' seeks give no such certainty (the client's thread can fetch meanwhile)."""
         if not self.flow_active or self.app.rebalancing:
+            self._owed |= missing.keys()  # once the flow runs again, unless a seek comes first
             return
         assigned = self.assignment()
         missing = {tp: o for tp, o in missing.items() if tp in assigned}
@@ -178,6 +180,7 @@ class OrderedConsumer(faust_kafka.Consumer):
             await self._seek_to(missing)
         except (TimeoutError, KafkaError) as exc:  # reassigned meanwhile: its seek comes
             log.warning("fetching again failed (the next batch tries again): %r", exc)
+            self._owed |= missing.keys()
             return
         for tp in missing:
             self._refetched[tp] = batch

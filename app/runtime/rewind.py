@@ -49,10 +49,10 @@ class RewindingConsumer(OrderedConsumer):
         offset. A partition never committed has none and was not sought at all: what was dropped
         there stayed behind the client's position for good (cause 2: 69 ``users.events``
         records). Those go back to their first record, where ``auto_offset_reset=earliest``
-        starts a partition anyway. The fetch loop's own seek back, once every input was sought
-        in this assignment, is not made (``seek_redundant``)."""
-        if self.seek_redundant():
-            log.info("the fetch loop's seek back to the committed offsets: not needed, not made")
+        starts a partition anyway. The fetch loop's own seek back is not made
+        (``fetch_loops_seek``)."""
+        if self.fetch_loops_seek():
+            log.debug("the fetch loop's seek back to the committed offsets: not made")
             return
         await super().perform_seek()
         committed = self._committed_offset

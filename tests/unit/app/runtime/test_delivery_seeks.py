@@ -1,7 +1,7 @@
-"""The fetch loop's seek back to the committed offsets is not made once every input was sought in
-this assignment (it landed after the recovery's seek and repeated records: ``make faults``'
-SIGTERM scenario); the recovery's and a rewind's seeks always are. No broker: Faust's seek is
-recorded, not made."""
+"""The fetch loop's own seek back to the committed offsets is not made: it raced with the
+recovery's seek, and whichever landed second repeated the records delivered after the first
+(``make faults``' SIGTERM scenario). What a stopped flow dropped is fetched again once the flow
+runs. No broker: Faust's seek is recorded, not made."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 from faust.transport.drivers import aiokafka as faust_kafka
-from faust.types import TP
 
 from app.application import app
+from tests.unit.app.runtime.test_delivery import OTHER, TOPIC, Loop, loop, sought
 
-TOPIC = TP("t.inventory.commands", 0)
-OTHER = TP("t.carts.events", 1)
+__all__ = ["loop"]  # the fixture, shared with test_delivery
 
 
 @pytest.fixture()
 def seeks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The consumer, assigned TOPIC and OTHER (both committed before); Faust's seeks recorded."""
+    """The consumer, assigned TOPIC and OTHER (both committed before); Faust's seeks recorded
+    by the name of the task that asked for them."""
     c: Any = app.consumer
     c._reassigned()
     made: list[str] = []
@@ -40,31 +40,34 @@ async def fetch_loop(coro: Any) -> None:
     """Run ``coro`` as the fetch loop's task (the one that iterates ``getmany``)."""
     c: Any = app.consumer
 
-    async def loop() -> None:
+    async def run() -> None:
         c._fetch_task = asyncio.current_task()
         await coro
 
-    await asyncio.create_task(loop(), name="fetch loop")
+    await asyncio.create_task(run(), name="fetch loop")
 
 
-async def test_the_fetch_loops_seek_after_every_input_was_sought_is_not_made(
-    seeks: list[str],
-) -> None:
+async def test_the_recoverys_seek_is_made_the_fetch_loops_is_not(seeks: list[str]) -> None:
     c: Any = app.consumer
-    await c.perform_seek()  # the recovery's seek, in its own task: made
+    await fetch_loop(c.perform_seek())  # before the recovery's: not made, nothing sought
+    assert seeks == [] and c._next == {}
+    await c.perform_seek()  # the recovery's, in its own task
     assert seeks == [asyncio.current_task().get_name()]  # type: ignore[union-attr]
     assert c._next == {TOPIC: 5, OTHER: 0}
     c._next[TOPIC] = 9  # records 5..8 delivered since
-    await fetch_loop(c.perform_seek())  # the fetch loop's, after it: not made
+    await fetch_loop(c.perform_seek())  # after it: not made, 5..8 do not come again
     assert len(seeks) == 1 and c._next[TOPIC] == 9
 
 
-async def test_the_fetch_loops_seek_is_made_while_an_input_waits_for_its_seek(
-    seeks: list[str],
+async def test_what_a_stopped_flow_dropped_is_fetched_again_once_it_runs(
+    loop: Loop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    c: Any = app.consumer
-    await fetch_loop(c.perform_seek())  # nothing sought since the assignment: made
-    assert seeks == ["fetch loop"]
-    c._reassigned()  # a rebalance: every partition waits for its seek again
-    await fetch_loop(c.perform_seek())
-    assert seeks == ["fetch loop", "fetch loop"]
+    sought(loop.consumer, {TOPIC: 5, OTHER: 0})
+    monkeypatch.setattr(loop.consumer, "flow_active", False)
+    await loop.batch(upto=8)  # 5..8 fetched while the flow is stopped: none handed on
+    assert loop.delivered == [] and loop.sought == []  # not while it is stopped
+    monkeypatch.setattr(loop.consumer, "flow_active", True)
+    await loop.batch(0, tp=OTHER)  # nothing new of TOPIC comes: fetched again all the same
+    assert loop.sought == [{TOPIC: 5}]
+    await loop.batch(5, 6, 7, 8)
+    assert loop.delivered == [0, 5, 6, 7, 8]
