@@ -23,7 +23,7 @@ jars: install sysdeps  ## fetch Apache Kafka's jars from Maven Central once (.lo
 test: jars  ## unit, integration and e2e tests, on brokers the suite starts itself (~11 min)
 	$(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/faults tests
 
-faults: jars  ## fault scenarios on slowed workers: kill -9 loop (3 runs), 20 kill -9 under load, broker restart, 1 of 3 brokers killed, SIGTERM, malformed corpus (~35 min)
+faults: jars  ## fault scenarios on slowed workers: kill -9 loop (3 runs), 20 kill -9 under load, broker restart, 1 of 3 brokers killed, SIGTERM, kill -9 at the record cache's boundaries, malformed corpus (~45 min)
 	$(BIN)/python -m pytest -s -q -p no:cacheprovider tests/faults $(FAULTS_ARGS)
 
 soak: jars  ## the kill -9 loop 20 runs in a row on slowed workers (~2 h); SOAK_ARGS="--runs N --seed S"
