@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DAY_MS = 24 * 60 * 60 * 1000
+ADMISSION_FLOOR = 10.0  # seconds: the least default budget, a few commit intervals
 
 
 class Settings(BaseSettings):
@@ -39,7 +40,7 @@ class Settings(BaseSettings):
     admission_backlog: float | None = Field(
         None, ge=0,
         description="seconds of backlog ahead a new order may wait, else 429 (unset: half "
-                    "ORDERS_SAGA_TIMEOUT; 0: admit every order)",
+                    "ORDERS_SAGA_TIMEOUT, at least 10; 0: admit every order)",
     )  # fmt: skip
     admission_interval: float = Field(1.0, gt=0, description="seconds between backlog samples")
     admission_window: float = Field(10.0, gt=0, description="seconds of samples a pace is from")
@@ -97,9 +98,11 @@ class Settings(BaseSettings):
     )
 
     def admission_budget(self) -> float:
-        """The backlog (seconds) a new order may have ahead of it; 0: no admission control."""
+        """The backlog (seconds) a new order may have ahead of it; 0: no admission control. By
+        default half the saga's timeout, and never under 10 s: the backlog is read from committed
+        offsets, so a healthy partition shows up to a commit interval (2.8 s) of it."""
         if self.admission_backlog is None:
-            return self.saga_timeout / 2
+            return max(self.saga_timeout / 2, ADMISSION_FLOOR)
         return self.admission_backlog
 
     def longest_handling(self) -> float:

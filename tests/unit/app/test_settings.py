@@ -44,3 +44,13 @@ def test_a_drain_shorter_than_the_longest_handling_is_refused() -> None:
     with pytest.raises(ValidationError, match="ORDERS_DRAIN_TIMEOUT"):
         Settings(drain_timeout=20)
     assert Settings(drain_timeout=20, handler_timeout=1).drain_timeout == 20
+
+
+def test_the_admission_budget_is_half_the_saga_timeout_never_under_a_few_commit_intervals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().admission_budget() == 15.0  # 30 s saga timeout
+    monkeypatch.setenv("ORDERS_SAGA_TIMEOUT", "4")
+    assert Settings().admission_budget() == 10.0  # a healthy partition shows ~2.8 s of backlog
+    monkeypatch.setenv("ORDERS_ADMISSION_BACKLOG", "0")
+    assert Settings().admission_budget() == 0.0  # off
