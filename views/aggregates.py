@@ -19,7 +19,7 @@ from views.http.bodies import json
 from views.http.errors import problem
 from views.http.gather import gather, scannable
 from views.http.lists import list_params, paged, whole
-from views.http.routing import read_one, route
+from views.http.routing import not_on_broker, read_one, route
 
 SORTS = {
     "amount": lambda t: (-t["amountConfirmed"], t["userId"]),
@@ -68,6 +68,8 @@ class RevenueView(faust.web.View):
             return hours
 
         async def local() -> web.Response:
+            if (not_yet := await not_on_broker(user_aggregates.table, user_id)) is not None:
+                return not_yet
             rows = []
             for start in aggregates.last_hours(now_utc(), hours):
                 window = (start.timestamp(), start.timestamp() + 3600 - 0.1)

@@ -16,7 +16,7 @@ from tables.orders import order_decisions
 from views.http.admission import refused
 from views.http.bodies import json, make, publish, read_body
 from views.http.errors import problem
-from views.http.routing import route
+from views.http.routing import not_on_broker, route
 from views.orders import RequestedItem, order_id_for
 
 
@@ -30,6 +30,8 @@ class CartView(faust.web.View):
     async def get(self, request: web.Request, user_id: str) -> web.Response:
         async def local() -> web.Response:
             cart = carts.get(user_id)
+            if (not_yet := await not_on_broker(carts.table, user_id)) is not None:
+                return not_yet
             return json((cart or cart_rules.Cart(userId=user_id)).public())
 
         return await route(request, carts.table, user_id, local)
@@ -62,9 +64,10 @@ class CheckoutView(faust.web.View):
             order_id = order_id_for(user_id, key)
             if key and order_decisions.get(order_id) is not None:  # a retry of a done checkout
                 return _accepted(order_id, str(derive_event_id(order_id, "place")))
-            command = cart_rules.checkout(
-                carts.get(user_id), order_id=order_id, currency=body.currency
-            )
+            cart = carts.get(user_id)
+            if (not_yet := await not_on_broker(carts.table, user_id)) is not None:
+                return not_yet
+            command = cart_rules.checkout(cart, order_id=order_id, currency=body.currency)
             if command is None:
                 return problem(409, "empty_cart", f"the cart of {user_id!r} is empty")
             skus = (i.sku for i in command.items)

@@ -24,7 +24,7 @@ from views.http.bodies import json, publish, read_body
 from views.http.errors import BadRequestError, problem
 from views.http.gather import gather, scannable
 from views.http.lists import list_params, paged
-from views.http.routing import read_one, route, unavailable
+from views.http.routing import not_on_broker, read_one, route, unavailable
 from views.http.waiters import TooManyWaiters, Waiters
 
 _IDEMPOTENCY = uuid.UUID("5b0f3f8e-3a4c-4c1e-8f7e-0c9d7a2b6e41")
@@ -167,4 +167,6 @@ async def _long_poll(order_id: str, wait: float, until_terminal: bool) -> web.Re
         current = order_statuses.get(order_id)
     if current is None:
         return problem(404, "not_found", f"no order {order_id!r}")
+    if (not_yet := await not_on_broker(order_statuses.table, order_id)) is not None:
+        return not_yet
     return json(current.public())

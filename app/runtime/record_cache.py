@@ -1,18 +1,11 @@
 """A record cache in front of every keyed table: the design Kafka Streams uses by default (KIP-63).
 
-Faust writes RocksDB and sends one changelog record for every ``table[key] = value``. Here a write
-lands in memory (``CachedStore.dirty``, per partition) and is read from there; a flush writes one
-RocksDB batch per partition and one changelog record per key — its latest value, or a tombstone.
-
-It flushes (why each is safe: docs/performance.md, "A record cache"):
-
-- **before every commit** (``DurableConsumer._commit_offsets``): the offsets were taken before
-  the flush, and the commit waits for the acks of what it sent (``app.runtime.sends``);
-- **on revoke and on stop** (``drain_and_commit``); what a partition holds after its drain, or
-  writes after it left (``gone``), is dropped, with the events waiting for it;
-- **when events wait for the writes** (``_flush_soon``, the outbox order): soon, for every
-  handler of that loop turn; **on a size bound** (``ORDERS_TABLE_CACHE_RECORDS``).
-
+A write lands in memory (``CachedStore.dirty``, per partition) and is read from there; a flush
+writes one RocksDB batch per partition and one changelog record per key (latest value, or a
+tombstone). It flushes before every commit (``DurableConsumer._commit_offsets``), on revoke and
+on stop (``drain_and_commit``), when events wait for the writes (``_flush_soon``), on a size bound
+(``ORDERS_TABLE_CACHE_RECORDS``), and when a read from HTTP is about to answer a value not yet on
+the broker (``app.runtime.settled``). Why each is safe: docs/performance.md, "A record cache".
 A ``kill -9`` loses what the cache held, as it loses the offsets not committed: the records come
 again from the last commit."""
 
@@ -95,6 +88,7 @@ class CachedStore(rocksdb.Store):
         self.gone: set[int] = set()  # partitions that left, until assigned here again
         self.asked: set[int] = set()  # partitions whose flush events wait for (``_flush_soon``)
         self._askers: dict[int, outbox.Ask] = {}
+        self.landing: dict[int, asyncio.Future[Any]] = {}  # partition -> its last flush's last send
         _stores.append(self)
 
     def _event_partition(self) -> int | None:
@@ -124,16 +118,20 @@ class CachedStore(rocksdb.Store):
         flush is asked for once they do (a handler that only writes waits for the commit)."""
         if not outbox.in_handler():
             return
+        ask = self._askers.get(partition)
+        if ask is None:
+            ask = self._askers[partition] = lambda: self.ask(partition)
+        outbox.wrote(self.acked_for(partition), ask)
+
+    def acked_for(self, partition: int) -> asyncio.Future[None]:
+        """Done once the next flush of ``partition`` is on the broker."""
         acked = self.acked.get(partition)
         if acked is None:
             acked = self.acked[partition] = asyncio.get_running_loop().create_future()
             acked.add_done_callback(outbox.retrieved)
-        ask = self._askers.get(partition)
-        if ask is None:
-            ask = self._askers[partition] = lambda: self._ask(partition)
-        outbox.wrote(acked, ask)
+        return acked
 
-    def _ask(self, partition: int) -> None:
+    def ask(self, partition: int) -> None:
         self.asked.add(partition)
         _flush_soon()
 
@@ -215,6 +213,8 @@ class CachedStore(rocksdb.Store):
                 continue
             if (acked := self.acked.pop(partition, None)) is not None:
                 outbox.all_of([f for f in futures if isinstance(f, asyncio.Future)], acked)
+            if futures and isinstance(futures[-1], asyncio.Future):
+                self.landing[partition] = futures[-1]
             del self.dirty[partition]
             sent += len(keys)
             _bound["held"] -= len(keys)

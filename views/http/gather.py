@@ -15,6 +15,7 @@ from faust.types import TableT
 
 from app.application import app
 from app.runtime.assignment import Assignment
+from app.runtime.settled import settled
 from app.settings import settings
 from views.http.errors import problem
 from views.http.routing import FORWARDED, Refuse, peers, unavailable
@@ -37,11 +38,14 @@ def scannable(name: str, table: TableT[Any, Any]) -> Callable[[Scan], Scan]:
     return register
 
 
-def local_part(name: str, params: dict[str, str], group: Assignment) -> dict[str, Any]:
-    """This worker's share: the partitions it owns now, and their items."""
+async def local_part(name: str, params: dict[str, str], group: Assignment) -> dict[str, Any]:
+    """This worker's share: the partitions it owns now, and their items, as the broker has them
+    (``app.runtime.settled``)."""
     table, scan = SCANS[name]
     if group.moving:
         raise Unavailable("rebalancing or recovering")
+    if not await settled(table, None, settings.route_timeout):
+        raise Unavailable("the latest values are not acknowledged by the broker yet")
     owned = group.owned(_changelog(table))
     return {"generation": group.generation, "partitions": owned, "items": scan(params)}
 
@@ -66,7 +70,7 @@ async def gather(
 
     async def part(url: str) -> dict[str, Any]:
         if group.is_me(url):
-            return local_part(name, params, group)
+            return await local_part(name, params, group)
         return await _remote_part(url, name, params)
 
     parts = await asyncio.gather(*(part(u) for u in urls), return_exceptions=True)
@@ -111,6 +115,6 @@ class ScanView(faust.web.View):
         if name not in SCANS:
             return problem(404, "not_found", f"no list {name!r}")
         try:
-            return web.json_response(local_part(name, dict(request.query), Assignment.now()))
+            return web.json_response(await local_part(name, dict(request.query), Assignment.now()))
         except Unavailable as exc:
             return unavailable(str(exc))

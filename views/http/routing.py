@@ -23,6 +23,7 @@ from app.application import app
 from app.observability import tracing
 from app.runtime.assignment import Assignment
 from app.runtime.partitioning import partition_for
+from app.runtime.settled import settled
 from app.settings import settings
 from tables.store import JsonTable
 from views.http.bodies import json
@@ -59,6 +60,15 @@ class PeersClosed(mode.Service):
 
 def unavailable(detail: str) -> web.Response:
     return problem(503, "unavailable", detail, headers={"Retry-After": str(settings.retry_after)})
+
+
+async def not_on_broker(table: TableT[Any, Any], key: str | None) -> web.Response | None:
+    """A 503 unless what this worker holds for ``key`` (None: for every key) is acknowledged by
+    the broker, so that no answer shows a value a ``kill -9`` could take back
+    (``app.runtime.settled``); None once it is."""
+    if await settled(table, None if key is None else key.encode(), settings.route_timeout):
+        return None
+    return unavailable("the latest value is not acknowledged by the broker yet")
 
 
 def partition_of(table: TableT[Any, Any], key: str) -> TP:
@@ -143,6 +153,8 @@ async def read_one(
 
     async def local() -> web.Response:
         value = store.get(key)
+        if (not_yet := await not_on_broker(store.table, key)) is not None:
+            return not_yet
         if value is None:
             return problem(404, "not_found", f"no {noun} {key!r}")
         return json(render(value))
@@ -160,7 +172,7 @@ async def wait_visible(store: JsonTable[M], key: str, path: str) -> bool:
         owner = group.owner(partition_of(store.table, key))
         if owner is not None and group.is_me(owner):
             if store.get(key) is not None:
-                return True
+                return await not_on_broker(store.table, key) is None
         elif owner is not None and await _owner_answers(owner + path):
             return True
         await asyncio.sleep(0.05)

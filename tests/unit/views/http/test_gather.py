@@ -59,17 +59,17 @@ def scan(monkeypatch: pytest.MonkeyPatch) -> str:
     return "test-list"
 
 
-def test_a_worker_shares_the_partitions_it_owns_with_its_generation(scan: str) -> None:
-    share = local_part(scan, {}, group(mine=(2, 0)))
+async def test_a_worker_shares_the_partitions_it_owns_with_its_generation(scan: str) -> None:
+    share = await local_part(scan, {}, group(mine=(2, 0)))
     assert share == {"generation": 3, "partitions": [0, 2], "items": [{"orderId": "o-9"}]}
 
 
-def test_a_rebalancing_worker_shares_nothing(scan: str) -> None:
+async def test_a_rebalancing_worker_shares_nothing(scan: str) -> None:
     with pytest.raises(Unavailable, match="rebalancing or recovering"):
-        local_part(scan, {}, group(moving="recovering tables from changelogs"))
+        await local_part(scan, {}, group(moving="recovering tables from changelogs"))
 
 
-def test_only_active_partitions_of_its_own_table_are_shared(scan: str) -> None:
+async def test_only_active_partitions_of_its_own_table_are_shared(scan: str) -> None:
     elsewhere = Assignment(me="http://w1:6066", owners={}, active={TP("other", 1)}, moving=None,
                          generation=1)  # fmt: skip
-    assert local_part(scan, {}, elsewhere)["partitions"] == []
+    assert (await local_part(scan, {}, elsewhere))["partitions"] == []

@@ -61,8 +61,8 @@ def test_where_a_keyed_request_is_answered(
 
 
 TABLE: Any = SimpleNamespace(
-    changelog_topic=SimpleNamespace(get_topic_name=lambda: CHANGELOG), partitions=3
-)
+    changelog_topic=SimpleNamespace(get_topic_name=lambda: CHANGELOG), partitions=3, data={}
+)  # ``data``: a store with no record cache in front of it
 
 
 @pytest.fixture()
