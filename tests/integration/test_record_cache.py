@@ -1,10 +1,12 @@
 """The tables' record cache (app/runtime/record_cache.py) on a real worker and broker: writes held
-in memory and read from there, one changelog record per key at a flush, nothing lost or counted
-twice when a worker dies with writes held or flushed and not committed."""
+in memory, one changelog record per key at a flush, an HTTP answer only once its value is on the
+broker, nothing lost or counted twice when a worker dies with writes held or flushed and not
+committed."""
 
 from __future__ import annotations
 
 import collections
+import json
 import time
 
 from domain import simulation
@@ -31,6 +33,19 @@ def decided(worker: Worker, keys: list[str]) -> dict[str, dict]:
     return eventually(all_terminal, 90)
 
 
+def ended(system: System, keys: list[str]) -> None:
+    """Wait until ``orders.events`` holds an outcome of every order (no HTTP read: a read asks
+    for the flush of what it answers, ``app.runtime.settled``)."""
+    outcomes = {"OrderConfirmed", "OrderCancelled", "OrderRejected"}
+
+    def all_ended() -> bool:
+        records = read_topic(system.bootstrap, system.topic("orders.events"), 1, timeout=5)
+        done = {r.key.decode() for r in records if json.loads(r.value)["eventType"] in outcomes}
+        return done >= set(keys)
+
+    eventually(all_ended, 90)
+
+
 def simulated(system: System, count: int, seed: int) -> list[str]:
     recs = list(simulation.orders(count, seed=seed))
     produce(system.bootstrap, system.topic("orders.events"),
@@ -38,14 +53,14 @@ def simulated(system: System, count: int, seed: int) -> list[str]:
     return [r.key for r in recs]
 
 
-def test_writes_are_read_from_the_cache_and_flushed_once_per_key_on_stop(system: System) -> None:
+def test_writes_are_held_in_the_cache_and_flushed_once_per_key_on_stop(system: System) -> None:
     # Given a worker that never commits (so never flushes but on its size bound, not reached)
     w1 = system.start_worker(**NEVER_COMMITS)
     w1.wait_ready()
     # When 40 orders go through their saga (each status written at least twice)
     keys = simulated(system, 40, seed=23)
-    statuses = decided(w1, keys)
-    # Then the worker answers every status from its cache while the changelog has none of them
+    ended(system, keys)
+    # Then the changelog has none of the statuses: they are held in the worker's cache
     assert read_topic(system.bootstrap, changelog(system, "order-status"), 1, timeout=3) == []
     # When it stops (SIGTERM): the drain flushes
     assert w1.terminate() == 0
@@ -53,10 +68,28 @@ def test_writes_are_read_from_the_cache_and_flushed_once_per_key_on_stop(system:
     records = read_topic(system.bootstrap, changelog(system, "order-status"), len(keys))
     per_key = collections.Counter(r.key.decode() for r in records)
     assert per_key == dict.fromkeys(keys, 1)
-    # And a worker restoring from it answers the same
+    # And a worker restoring from it answers each order's last value
     w2 = system.start_worker()
     w2.wait_ready()
-    assert decided(w2, keys) == statuses
+    last = {r.key.decode(): json.loads(r.value)["status"] for r in records}
+    assert {k: s["status"] for k, s in decided(w2, keys).items()} == last
+
+
+def test_an_http_answer_is_on_the_broker_before_it_is_given(system: System) -> None:
+    # Given a worker that never commits, so a status only a handler wrote stays in its cache
+    w1 = system.start_worker(**NEVER_COMMITS)
+    w1.wait_ready()
+    keys = simulated(system, 20, seed=41)
+    ended(system, keys)
+    # When a client reads every order's outcome over HTTP
+    statuses = decided(w1, keys)
+    # Then each answer was on the changelog before it was given: a kill -9 now takes none back
+    records = read_topic(system.bootstrap, changelog(system, "order-status"), len(keys), 5)
+    last = {r.key.decode(): json.loads(r.value)["status"] for r in records}
+    assert last == {k: s["status"] for k, s in statuses.items()}
+    w1.kill()
+    w2 = taken_over(system)
+    assert {k: s["status"] for k, s in decided(w2, keys).items()} == last
 
 
 def died_holding_writes(system: System, seed: int, **env: str) -> tuple[list[str], int]:
@@ -65,7 +98,7 @@ def died_holding_writes(system: System, seed: int, **env: str) -> tuple[list[str
     w1 = system.start_worker(**NEVER_COMMITS, **env)
     w1.wait_ready()
     keys = simulated(system, 60, seed=seed)
-    decided(w1, keys)
+    ended(system, keys)
     time.sleep(1)  # what was flushed leaves the producer
     w1.kill()
     return keys, len(read_topic(system.bootstrap, changelog(system, "order-status"), 1, timeout=3))
