@@ -71,7 +71,8 @@ class GroupLag:
 
     async def sample(self) -> None:
         try:
-            committed, ends = await asyncio.wait_for(self._offsets(), 5)
+            async with asyncio.timeout(5):  # not ``wait_for``: it can swallow a cancel (3.11)
+                committed, ends = await self._offsets()
         except Exception as exc:  # unknown rather than stale; the next sample tries again
             log.debug("group lag not sampled: %r", exc)
             self._coordinator = None

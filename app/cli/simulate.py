@@ -40,9 +40,13 @@ class Gate:
 
     def __init__(self, lag: GroupLag | None) -> None:
         self.lag, self.held, self.seconds = lag, 0, 0.0
+        self.stopped = False
 
     async def run(self) -> None:
-        while self.lag is not None:
+        """Sample until ``stopped``: a flag, not only a cancel (Python 3.11's ``wait_for`` can
+        swallow a cancel that meets its result, and a loop on it alone then runs for ever: a
+        simulator hung so after its last order in one ``make test`` run)."""
+        while self.lag is not None and not self.stopped:
             await self.lag.sample()
             await asyncio.sleep(settings.admission_interval)
 
@@ -154,6 +158,7 @@ async def _gated(
     try:
         return await _send(producer, records, None, rate, gate)
     finally:
+        gate.stopped = True
         sampler.cancel()
         await asyncio.gather(sampler, return_exceptions=True)
         if gate.lag is not None:

@@ -4,6 +4,7 @@ the Retry-After and is offered again; other records and an unknown backlog pass 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -71,3 +72,42 @@ def test_an_unknown_backlog_or_no_sampler_holds_nothing(sleeps: list[float]) -> 
     gate = gate_on(None)  # --ignore-backlog, or ORDERS_ADMISSION_BACKLOG=0
     assert asyncio.run(gate.wait(PATH)) is False
     assert sleeps == []
+
+
+class DeafLag:
+    """A sampler that finishes every sample even when cancelled during it, as Python 3.11's
+    ``asyncio.wait_for`` does when the cancel meets its result."""
+
+    def __init__(self) -> None:
+        self.backlog: dict[Any, float] = {}
+        self.samples, self.closed = 0, False
+
+    async def sample(self) -> None:
+        self.samples += 1
+        with contextlib.suppress(asyncio.CancelledError):  # swallowed
+            await asyncio.sleep(0.5)
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.timeout(30)  # without the stop flag it hangs: a failure, not a stuck run
+def test_the_simulator_stops_sampling_after_its_last_order_even_if_a_cancel_is_swallowed() -> None:
+    lag = DeafLag()
+
+    async def run() -> int:
+        gate = gate_on(lag)  # type: ignore[arg-type]
+        records = [("users.events", "user-1", b"{}", None)]
+
+        class Producer:
+            async def send(self, *args: Any, **kwargs: Any) -> asyncio.Future[None]:
+                await asyncio.sleep(0.05)  # the sampler is mid-sample when the sends end
+                done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                done.set_result(None)
+                return done
+
+        sent = simulate._gated(Producer(), records, 0, gate)  # type: ignore[arg-type, unused-ignore]
+        return await asyncio.wait_for(sent, 30)
+
+    assert asyncio.run(run()) == 1  # it returned: no sampler left running for ever
+    assert lag.closed and lag.samples >= 1
