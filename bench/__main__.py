@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import anchors, measure, overload, pipeline, targets
+from bench import anchors, hops, measure, overload, pipeline, targets
 from localkafka import Broker, ensure_jars
 
+HOP_RATES = (10, 100)  # the per-hop table's rates (issue 16, direction 4)
 ANCHORS = ("raw_forward", "raw_stateful", "quix_stateful", "faust_forward_defaults",
            "faust_stateful_defaults", "faust_forward_ours", "faust_stateful_ours")  # fmt: skip
 
@@ -121,9 +122,13 @@ def measure_pipeline(
                 # warm-up: the first second of HTTP traffic (connections, first reads) is slow
                 asyncio.run(pipeline.latency(system.workers, 20, 3))
                 for rate in (10, 100, 500):
-                    lat = asyncio.run(pipeline.latency(system.workers, rate, args.latency_seconds))
+                    since, marks = asyncio.run(hops.ends(system)), hops.Marks()
+                    lat = asyncio.run(pipeline.latency(system.workers, rate, args.latency_seconds,
+                                                       marks=marks))  # fmt: skip
                     out[f"latency{rate}"] = lat
                     print(f"  latency at {rate}/s: {lat}", flush=True)
+                    if rate in HOP_RATES:
+                        out[f"hops{rate}"] = hops.measure(system, marks, since)
             if n == 2 and "overload" in args.parts:
                 capacity = out["workers2"]["ordersPerSecond"]
                 out["overload"] = overload.measure(
@@ -193,11 +198,23 @@ def measure_pipeline(
             ["offered/s", "orders", "confirmed", "p50 ms", "p95 ms", "p99 ms", "failed"],
             latency,
         )
+    if any(f"hops{rate}" in out for rate in HOP_RATES):
+        per_hop = [[name, *(cell for rate in HOP_RATES for cell in _hop(out, rate, n))]
+                   for n, name in enumerate(hops.HOPS)]  # fmt: skip
+        table("Latency hop by hop, 2 workers: from one record of the order to the next, by "
+              "the producers' record timestamps (ms)",
+              ["hop", *(f"{s} at {r}/s" for r in HOP_RATES for s in ("p50", "p99"))],
+              per_hop)  # fmt: skip
     if "overload" in out:
         table(f"Overload: POST /orders offered over HTTP for {args.overload_seconds:g} s at a "
               "multiple of the 2-worker capacity above, no retries; where each order ended",
               overload.HEADER, overload.rows(out["overload"]))  # fmt: skip
     return out
+
+
+def _hop(out: dict[str, Any], rate: int, n: int) -> tuple[Any, Any]:
+    row = out.get(f"hops{rate}", [{}] * len(hops.HOPS))[n]
+    return row.get("p50Ms", "-"), row.get("p99Ms", "-")
 
 
 def main(argv: list[str]) -> int:

@@ -26,6 +26,7 @@ from aiokafka import AIOKafkaProducer
 
 from bench import written
 from bench.endings import terminal_events
+from bench.hops import Marks
 from bench.measure import Offsets, cpu_seconds, machine_jiffies, peak_rss_mb
 from domain import envelope, scenario
 from domain.messages import Message, PlaceOrder
@@ -168,9 +169,10 @@ async def throughput(system: System, orders: int, seed: int, broker_pid: int | N
 
 
 async def _one_order(session: aiohttp.ClientSession, url: str, user: str, due: float,
-                     timeout: float) -> float | str:  # fmt: skip
+                     timeout: float, marks: Marks) -> float | str:  # fmt: skip
     body = {"userId": user, "items": [{"sku": "sku-cable", "quantity": 1}], "currency": "EUR"}
     deadline = due + timeout
+    posted = time.time()
     async with session.post(url + "/orders", json=body) as resp:
         if resp.status != 202:
             return f"POST {resp.status}"
@@ -181,6 +183,7 @@ async def _one_order(session: aiohttp.ClientSession, url: str, user: str, due: f
             if resp.status == 200:
                 status = str((await resp.json())["status"])
                 if status == "CONFIRMED":
+                    marks[order_id] = (posted, time.time())
                     return time.monotonic() - due
                 if status in ("CANCELLED", "REJECTED"):
                     return status
@@ -191,9 +194,11 @@ async def _one_order(session: aiohttp.ClientSession, url: str, user: str, due: f
     return "timeout"
 
 
-async def latency(workers: list[Worker], rate: float, seconds: float,
-                  timeout: float = 30) -> dict[str, Any]:  # fmt: skip
-    """Open loop: order i is due at start + i/rate, whatever happened to the ones before."""
+async def latency(workers: list[Worker], rate: float, seconds: float, timeout: float = 30,
+                  marks: Marks | None = None) -> dict[str, Any]:  # fmt: skip
+    """Open loop: order i is due at start + i/rate, whatever happened to the ones before.
+    ``marks``: each confirmed order's POST and CONFIRMED times, for ``bench.hops``."""
+    marks = {} if marks is None else marks
     count = int(rate * seconds)
     users = [scenario.user_id(SEED, n) for n in range(USERS)]
     conn = aiohttp.TCPConnector(limit=0)
@@ -208,7 +213,7 @@ async def latency(workers: list[Worker], rate: float, seconds: float,
                 await asyncio.sleep(delay)
             url = workers[i % len(workers)].url
             tasks.append(asyncio.create_task(
-                _one_order(session, url, users[i % len(users)], due, timeout)))  # fmt: skip
+                _one_order(session, url, users[i % len(users)], due, timeout, marks)))  # fmt: skip
         results = await asyncio.gather(*tasks, return_exceptions=True)
     ok = sorted(r for r in results if isinstance(r, float))
     failed: dict[str, int] = {}
