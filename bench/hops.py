@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from bench.measure import Offsets
 from tests.support.system import System
 
 # (topic, eventType) in the order one confirmed order passes them
@@ -41,15 +42,13 @@ Marks = dict[str, tuple[float, float]]  # orderId -> (POST sent, CONFIRMED seen)
 
 async def ends(system: System) -> dict[TopicPartition, int]:
     """Where the steps' topics end now: what a run after this writes comes after."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=system.bootstrap, group_id=None)
-    await consumer.start()
+    offsets = Offsets(system.bootstrap, _topics(system))
+    await offsets.start()
     try:
-        await consumer.topics()  # the metadata partitions_for_topic reads
-        tps = [TopicPartition(t, p) for t in _topics(system)
-               for p in consumer.partitions_for_topic(t) or ()]  # fmt: skip
-        return dict(await consumer.end_offsets(tps))
+        assert offsets.consumer is not None and offsets.partitions
+        return dict(await offsets.consumer.end_offsets(offsets.partitions))
     finally:
-        await consumer.stop()
+        await offsets.stop()
 
 
 async def _read(system: System, since: dict[TopicPartition, int]) -> dict[str, dict[str, float]]:
