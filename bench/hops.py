@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,7 +47,9 @@ async def ends(system: System) -> dict[TopicPartition, int]:
     offsets = Offsets(system.bootstrap, _topics(system))
     await offsets.start()
     try:
-        assert offsets.consumer is not None and offsets.partitions
+        assert offsets.consumer is not None and offsets.partitions is not None
+        if missing := set(_topics(system)) - {tp.topic for tp in offsets.partitions}:
+            raise RuntimeError(f"no metadata for {sorted(missing)}: no hop can be measured")
         return dict(await offsets.consumer.end_offsets(offsets.partitions))
     finally:
         await offsets.stop()
@@ -64,15 +68,18 @@ async def _read(system: System, since: dict[TopicPartition, int]) -> dict[str, d
             consumer.seek(tp, offset)
         stop = await consumer.end_offsets(list(since))
         left = {tp for tp in since if stop[tp] > since[tp]}
-        while left:
+        deadline = time.monotonic() + 120
+        while left and time.monotonic() < deadline:
             for tp, records in (await consumer.getmany(timeout_ms=1000)).items():
                 for rec in records:
                     event = orjson.loads(rec.value)
                     kind = event.get("eventType")
                     if kind in wanted[tp.topic] and (order := event["data"].get("orderId")):
-                        seen.setdefault(order, {}).setdefault(kind, rec.timestamp / 1000)
-                if records and records[-1].offset + 1 >= stop[tp]:
-                    left.discard(tp)
+                        steps = seen.setdefault(order, {})
+                        steps[kind] = min(steps.get(kind, math.inf), rec.timestamp / 1000)
+            left = {tp for tp in left if await consumer.position(tp) < stop[tp]}
+        if left:
+            raise RuntimeError(f"the steps' records were not all read in 120 s: {sorted(left)}")
     finally:
         await consumer.stop()
     return seen

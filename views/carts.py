@@ -62,7 +62,8 @@ class CheckoutView(faust.web.View):
             body = await read_body(request, Checkout) if await request.read() else Checkout()
             key = request.headers.get("Idempotency-Key")
             order_id = order_id_for(user_id, key)
-            if key and order_decisions.get(order_id) is not None:  # a retry of a done checkout
+            # a retry of a done checkout: no status in the answer, the command replays the same id
+            if key and order_decisions.get(order_id) is not None:
                 return _accepted(order_id, str(derive_event_id(order_id, "place")))
             cart = carts.get(user_id)
             if (not_yet := await not_on_broker(carts.table, user_id)) is not None:

@@ -16,33 +16,33 @@ from typing import Any
 from faust.types import TableT
 
 from app.runtime.record_cache import CachedStore
-from app.runtime.sends import failed_sends
+from app.runtime.sends import failed_sends, unacked_sends
 
 
 def unsettled(store: CachedStore, key: bytes | None) -> list[asyncio.Future[Any]]:
     """What a read of ``key`` (None: of every key) waits for: the flush of the partition holding
-    it, asked for now, and every earlier flush's sends still in flight (a partition's sends are
-    acknowledged in order, one request at a time: its last one stands for all; one refused
-    for good keeps every read refused, as the worker stops at its next commit)."""
+    it, asked for now, and the sends of that partition's earlier flushes still in flight (its
+    sends are acknowledged in order, one request at a time: its last one stands for all). A send
+    refused for good is in ``failed_sends``: the worker stops at its next commit."""
     holding = [p for p, keys in store.dirty.items() if key is None or key in keys]
     for partition in holding:
         store.ask(partition)
-    landing = [f for f in store.landing.values() if not f.done() or _failed(f)]
+    for partition in [p for p, fut in store.landing.items() if fut.done()]:
+        del store.landing[partition]  # on the broker (or in ``failed_sends``)
+    where = None if key is None else store._key_index.get(key)  # the last partition written
+    landing = [f for p, f in store.landing.items() if where is None or p == where]
     return [store.acked_for(p) for p in holding] + landing
-
-
-def _failed(fut: asyncio.Future[Any]) -> bool:
-    return fut.cancelled() or fut.exception() is not None
 
 
 async def settled(table: TableT[Any, Any], key: bytes | None, timeout: float) -> bool:
     """True once what ``table`` holds for ``key`` (None: for every key) is on the broker; False
-    if that did not happen within ``timeout`` or a send failed (the worker is about to stop)."""
+    if that did not happen within ``timeout`` or a send failed (the worker is about to stop).
+    A table with no cache in front of it (Faust's windowed tables) sent its changelog records
+    at the write: it waits for every send still in flight."""
     store = table.data
-    if not isinstance(store, CachedStore):  # Faust's own store: no cache in front of it
-        return not failed_sends
-    if waits := unsettled(store, key):
+    waits = unsettled(store, key) if isinstance(store, CachedStore) else list(unacked_sends)
+    if waits:
         done, pending = await asyncio.wait(waits, timeout=timeout)
-        if pending or any(_failed(f) for f in done):
+        if pending or any(f.cancelled() or f.exception() is not None for f in done):
             return False
     return not failed_sends

@@ -44,10 +44,12 @@ async def local_part(name: str, params: dict[str, str], group: Assignment) -> di
     table, scan = SCANS[name]
     if group.moving:
         raise Unavailable("rebalancing or recovering")
-    if not await settled(table, None, settings.route_timeout):
+    owned, items = group.owned(_changelog(table)), scan(params)  # read, then wait for its acks
+    if not await settled(table, None, settings.route_timeout / 2):
         raise Unavailable("the latest values are not acknowledged by the broker yet")
-    owned = group.owned(_changelog(table))
-    return {"generation": group.generation, "partitions": owned, "items": scan(params)}
+    if Assignment.now().generation != group.generation:
+        raise Unavailable("rebalancing")
+    return {"generation": group.generation, "partitions": owned, "items": items}
 
 
 async def _remote_part(url: str, name: str, params: dict[str, str]) -> dict[str, Any]:

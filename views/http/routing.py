@@ -66,7 +66,8 @@ async def not_on_broker(table: TableT[Any, Any], key: str | None) -> web.Respons
     """A 503 unless what this worker holds for ``key`` (None: for every key) is acknowledged by
     the broker, so that no answer shows a value a ``kill -9`` could take back
     (``app.runtime.settled``); None once it is."""
-    if await settled(table, None if key is None else key.encode(), settings.route_timeout):
+    # half the forwarder's timeout: a slow ack answers this 503, not "owner unreachable"
+    if await settled(table, None if key is None else key.encode(), settings.route_timeout / 2):
         return None
     return unavailable("the latest value is not acknowledged by the broker yet")
 
@@ -171,8 +172,9 @@ async def wait_visible(store: JsonTable[M], key: str, path: str) -> bool:
         group = Assignment.now()
         owner = group.owner(partition_of(store.table, key))
         if owner is not None and group.is_me(owner):
-            if store.get(key) is not None:
-                return await not_on_broker(store.table, key) is None
+            left = max(0.0, deadline - loop.time())
+            if store.get(key) is not None and await settled(store.table, key.encode(), left):
+                return True
         elif owner is not None and await _owner_answers(owner + path):
             return True
         await asyncio.sleep(0.05)

@@ -14,7 +14,7 @@ from faust.types import TP
 from app.runtime import outbox, record_cache
 from app.runtime.outbox import Lane
 from app.runtime.record_cache import CachedStore
-from app.runtime.sends import failed_sends, unacked_sends
+from app.runtime.sends import failed_sends, keep_until_acked, unacked_sends
 from domain import envelope
 from domain.envelope import Envelope
 from domain.messages import StockUnavailable
@@ -34,7 +34,7 @@ class AckedTable(FakeTable):
         super().send_changelog(partition, key, value)
         ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.acks.append(ack)
-        return ack
+        return keep_until_acked(ack)  # as the worker's producer does with every send
 
 
 @pytest.fixture()

@@ -87,4 +87,17 @@ async def test_a_refused_or_late_ack_is_not_settled(acked: CachedStore) -> None:
     late = await settled(table_of(acked), b"o-1", timeout=0.05)
     assert late is False  # sent, never acknowledged: the view answers 503, not the value
     acks(acked)[0].set_exception(RuntimeError("NotEnoughReplicas"))
+    await turns()  # the producer's bookkeeping sees it refused for good
     assert await settled(table_of(acked), b"o-1", timeout=5) is False
+
+
+async def test_a_read_of_one_key_waits_only_for_its_own_partitions_flush_in_flight(
+    acked: CachedStore,
+) -> None:
+    written(acked, 0, b"o-1", b"CONFIRMED")
+    written(acked, 1, b"o-2", b"CREATED")
+    record_cache.flush_all()  # both in flight
+    by_partition = {p: ack for (p, _, _), ack in zip(sent(acked), acks(acked), strict=True)}
+    by_partition[0].set_result(None)  # partition 1's leader is slow
+    assert await settled(table_of(acked), b"o-1", timeout=5) is True
+    assert await settled(table_of(acked), b"o-2", timeout=0.05) is False

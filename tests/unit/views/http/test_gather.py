@@ -59,8 +59,16 @@ def scan(monkeypatch: pytest.MonkeyPatch) -> str:
     return "test-list"
 
 
-async def test_a_worker_shares_the_partitions_it_owns_with_its_generation(scan: str) -> None:
-    share = await local_part(scan, {}, group(mine=(2, 0)))
+def still(monkeypatch: pytest.MonkeyPatch, g: Assignment) -> Assignment:
+    """The group as it stands once the share's acks came: ``g`` (no rebalance meanwhile)."""
+    monkeypatch.setattr(Assignment, "now", classmethod(lambda cls: g))
+    return g
+
+
+async def test_a_worker_shares_the_partitions_it_owns_with_its_generation(
+    scan: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    share = await local_part(scan, {}, still(monkeypatch, group(mine=(2, 0))))
     assert share == {"generation": 3, "partitions": [0, 2], "items": [{"orderId": "o-9"}]}
 
 
@@ -69,7 +77,18 @@ async def test_a_rebalancing_worker_shares_nothing(scan: str) -> None:
         await local_part(scan, {}, group(moving="recovering tables from changelogs"))
 
 
-async def test_only_active_partitions_of_its_own_table_are_shared(scan: str) -> None:
+async def test_a_rebalance_while_the_share_waited_for_its_acks_shares_nothing(
+    scan: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = group(mine=(2, 0))
+    still(monkeypatch, Assignment(**{**before.__dict__, "generation": before.generation + 1}))
+    with pytest.raises(Unavailable, match="rebalancing"):
+        await local_part(scan, {}, before)
+
+
+async def test_only_active_partitions_of_its_own_table_are_shared(
+    scan: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     elsewhere = Assignment(me="http://w1:6066", owners={}, active={TP("other", 1)}, moving=None,
                          generation=1)  # fmt: skip
-    assert (await local_part(scan, {}, elsewhere))["partitions"] == []
+    assert (await local_part(scan, {}, still(monkeypatch, elsewhere)))["partitions"] == []
