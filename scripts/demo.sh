@@ -47,7 +47,7 @@ The order system is running (stop it with: make stop).
   worker2          http://127.0.0.1:6067/health
   an order         curl http://127.0.0.1:6066/orders/${order:-<orderId>}/status
   stock            curl http://127.0.0.1:6067/inventory/${sku}
-  place an order   see README.md, "Try it"
+  place an order   see docs/http-api.md
   circuit breakers curl http://127.0.0.1:6066/payments/circuits
   live page        http://127.0.0.1:6066/
   metrics          curl http://127.0.0.1:6066/metrics   (JSON: /stats; every worker: /stats/cluster)

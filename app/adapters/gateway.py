@@ -1,6 +1,6 @@
 """The simulated payment gateway, behind a circuit breaker (purgatory).
 
-Rules of the gateway (deterministic, documented in the README):
+Rules of the gateway (deterministic, documented in docs/architecture.md):
 - currency XTS (ISO 4217's code for testing), an outage window set by ``take_down(seconds)``, or a
   seeded share ``ORDERS_PAYMENT_OUTAGE_RATE`` of calls: the gateway is unavailable (an exception);
 - otherwise ``domain.payments.authorize``: tier limits, then seeded random declines, else approved.

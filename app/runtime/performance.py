@@ -1,6 +1,6 @@
 """What makes a Faust worker fast, in one place: the app and the benchmark's Faust jobs use it.
 
-Measured with ``make bench`` (README, "Performance"); each line says what it buys.
+Measured with ``make bench`` (docs/performance.md); each line says what it buys.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ PRODUCER: dict[str, Any] = {
 # agent, and fetches again only when that batch is done. A partition whose records arrived just
 # after a batch was taken waits for the whole of it: after kill -9s left a backlog on a slowed
 # worker, tens of thousands of records, minutes in which a partition made no progress at all
-# (issue 17: the kill loop's stalls; README "Liveness"). Small per-partition fetches and bounded
+# (issue 17: the kill loop's stalls; docs/liveness.md). Small per-partition fetches and bounded
 # polls keep every owned partition within seconds of its turn.
 CONSUMER: dict[str, Any] = {
     "broker_max_poll_records": 500,
