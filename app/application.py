@@ -6,6 +6,7 @@ from app.observability import metrics, tracing
 from app.observability.logs import ErrorsToHealthLog
 from app.runtime import performance, record_cache
 from app.runtime.durability import OrdersApp
+from app.runtime.streams import RegroupingStream
 from app.runtime.tables import CheckedTable
 from app.settings import settings
 from views.http.errors import json_errors
@@ -26,6 +27,7 @@ app = OrdersApp(
     # BROKER_SESSION_TIMEOUT …) and flags (-b, --web-port, --datadir) override them.
     broker=settings.broker_url,
     store="rocksdb://",
+    Stream=RegroupingStream,  # a filter before a group_by keeps records out of the repartition
     Table=CheckedTable,  # Faust's table, its partition check safe during a rebalance
     # Keys and values are bytes on the wire: keys are plain UTF-8 ids (so table_route hashes the
     # same bytes as every producer), values are our JSON envelopes, parsed in domain/.
@@ -40,7 +42,7 @@ app = OrdersApp(
     consumer_auto_offset_reset="earliest",
     table_standby_replicas=settings.standby_replicas,
     producer_acks=-1,
-    **performance.PRODUCER,
+    **performance.PRODUCER | {"producer_linger": settings.producer_linger_ms / 1000},
     **performance.CONSUMER,
     loghandlers=[ErrorsToHealthLog()],
     monitor=metrics.faust_monitor(),  # Faust's Prometheus sensor, served by GET /metrics

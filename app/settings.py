@@ -69,6 +69,10 @@ class Settings(BaseSettings):
         0.0, ge=0, le=1000,
         description="ms a flush that events wait for waits for more writes (0: one loop turn)",
     )  # fmt: skip
+    producer_linger_ms: float = Field(
+        2.0, ge=0, le=1000,
+        description="ms a send waits for more records to share its produce request",
+    )  # fmt: skip
     stall_check: float = Field(10.0, gt=0, description="seconds between stalled-partition checks")
     stall_timeout: float = Field(
         120.0, gt=0, description="seconds an owned partition with records waiting may not move"

@@ -122,6 +122,7 @@ def measure_pipeline(
                 # warm-up: the first second of HTTP traffic (connections, first reads) is slow
                 asyncio.run(pipeline.latency(system.workers, 20, 3))
                 for rate in (10, 100, 500):
+                    asyncio.run(overload.quiet(system.workers))  # not the backlog of a run before
                     since, marks = asyncio.run(hops.ends(system)), hops.Marks()
                     lat = asyncio.run(pipeline.latency(system.workers, rate, args.latency_seconds,
                                                        marks=marks))  # fmt: skip

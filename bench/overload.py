@@ -34,7 +34,7 @@ async def _outcomes(system: System, seen: dict[str, str], ready: asyncio.Event,
                 break
 
 
-async def _quiet(workers: list[Worker], timeout: float = 300) -> None:
+async def quiet(workers: list[Worker], timeout: float = 300) -> None:
     """Until no partition has more than a commit interval of backlog (what a run before left)."""
     deadline = time.monotonic() + timeout
     async with aiohttp.ClientSession() as session:
@@ -68,7 +68,7 @@ async def overload(system: System, workers: list[Worker], rate: float, seconds: 
             s.post(f"{w.url}/inventory/{SKU}/restock", json=restock) as resp,
         ):
             assert resp.status == 202, await resp.text()
-    await _quiet(workers)
+    await quiet(workers)
     seen: dict[str, str] = {}
     ready, stop = asyncio.Event(), asyncio.Event()
     watch = asyncio.create_task(_outcomes(system, seen, ready, stop))

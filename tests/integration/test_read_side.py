@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
+import orjson
 
+from tests.support.kafka import read_topic, topic_names
 from tests.support.shop import new_order, outcome, place, register, restock
 from tests.support.system import System, Worker, eventually
 
@@ -111,9 +114,6 @@ def test_totals_snapshots_reach_the_compacted_topic(shop: tuple[System, Worker])
     system, w = shop
     user, sku = register(w), restock(w, 10, 4.0)
     outcome(w, place(w, user, [(sku, 2)]).json()["orderId"])
-    import orjson
-
-    from tests.support.kafka import read_topic
 
     def latest() -> dict | None:
         records = read_topic(system.bootstrap, system.topic("orders.aggregates"), 1, timeout=3)
@@ -142,3 +142,26 @@ def test_orders_per_minute_counts_every_placed_order(shop: tuple[System, Worker]
 
     assert eventually(lambda: counted() - before == 3)
     assert w.get("/stats/orders-per-minute", params={"minutes": 0}).status_code == 400
+
+
+def test_only_the_events_totals_count_cross_the_by_user_repartition(
+    shop: tuple[System, Worker],
+) -> None:
+    # Given an order confirmed, and its totals counted
+    system, w = shop
+    user, sku = register(w), restock(w, 10, 2.0)
+    order_id = place(w, user, [(sku, 1)]).json()["orderId"]
+    assert outcome(w, order_id)["status"] == "CONFIRMED"
+    eventually(lambda: w.get(f"/aggregates/{user}").json().get("ordersConfirmed") == 1)
+
+    # Then orders.events holds its stock and payment answers too, the repartition only the rest
+    def types(topic: str) -> list[str]:
+        records = read_topic(system.bootstrap, topic, 1, timeout=5)
+        return [orjson.loads(r.value)["eventType"] for r in records
+                if orjson.loads(r.value)["data"].get("orderId") == order_id]  # fmt: skip
+
+    assert {"StockReserved", "PaymentAuthorized"} <= set(types(system.topic("orders.events")))
+    names = asyncio.run(topic_names(system.bootstrap))
+    [regrouped] = [n for n in names if n.startswith(f"aggregate-users-{system.prefix}")
+                   and n.endswith("-by-user-repartition")]  # fmt: skip
+    assert sorted(types(regrouped)) == ["OrderConfirmed", "OrderCreated"]

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import ConsumerRecord
 
 
@@ -89,3 +90,13 @@ async def produce_values(bootstrap: str, topic: str, values: list[bytes]) -> Non
             await producer.send_and_wait(topic, value)
     finally:
         await producer.stop()
+
+
+async def topic_names(bootstrap: str) -> list[str]:
+    """Every topic on the cluster (Faust's internal ones too)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return list(await admin.list_topics())
+    finally:
+        await admin.close()
