@@ -181,15 +181,14 @@ def measure_pipeline(
     )
     if "scaling2vs1" in out:
         print(f"2 workers vs 1: {out['scaling2vs1']}x")
-    written = [
-        [k.removeprefix("workers"), *v["recordsPerOrder"].values(), v["commitIntervalSeconds"]]
-        for k, v in out.items()
-        if k.startswith("workers")
-    ]
+    written = [[k.removeprefix("workers"), *v["recordsPerOrder"].values(),
+                v["deliveriesPerOrder"], v["commitIntervalSeconds"]]
+               for k, v in out.items() if k.startswith("workers")]  # fmt: skip
     if written:
         kinds = list(next(v for k, v in out.items() if k.startswith("workers"))["recordsPerOrder"])
-        table("Records written per order, by kind of topic (changelogs: after the last flush)",
-              ["workers", *kinds, "commit interval s"], written)  # fmt: skip
+        table("Records written per order, by kind of topic (changelogs: after the last flush), "
+              "and records delivered to the agents per order",
+              ["workers", *kinds, "deliveries", "commit interval s"], written)  # fmt: skip
     latency = [[k.removeprefix("latency"), v["orders"], v["confirmed"], v["p50Ms"], v["p95Ms"],
                 v["p99Ms"], v["failed"] or "-"]
                for k, v in out.items() if k.startswith("latency")]  # fmt: skip
@@ -203,8 +202,10 @@ def measure_pipeline(
         per_hop = [[name, *(cell for rate in HOP_RATES for cell in _hop(out, rate, n))]
                    for n, name in enumerate(hops.HOPS)]  # fmt: skip
         table("Latency hop by hop, 2 workers: from one record of the order to the next, by "
-              "the producers' record timestamps (ms)",
-              ["hop", *(f"{s} at {r}/s" for r in HOP_RATES for s in ("p50", "p99"))],
+              "the producers' record timestamps (ms); 'after write': the part after the "
+              "deciding table's changelog record was sent (its ack, then the event's send)",
+              ["hop", *(f"{s} at {r}/s" for r in HOP_RATES for s in ("p50", "p99",
+                                                                      "after write"))],
               per_hop)  # fmt: skip
     if "overload" in out:
         table(f"Overload: POST /orders offered over HTTP for {args.overload_seconds:g} s at a "
@@ -213,9 +214,9 @@ def measure_pipeline(
     return out
 
 
-def _hop(out: dict[str, Any], rate: int, n: int) -> tuple[Any, Any]:
+def _hop(out: dict[str, Any], rate: int, n: int) -> tuple[Any, Any, Any]:
     row = out.get(f"hops{rate}", [{}] * len(hops.HOPS))[n]
-    return row.get("p50Ms", "-"), row.get("p99Ms", "-")
+    return row.get("p50Ms", "-"), row.get("p99Ms", "-"), row.get("afterWriteP50Ms") or "-"
 
 
 def main(argv: list[str]) -> int:

@@ -130,6 +130,7 @@ async def throughput(system: System, orders: int, seed: int, broker_pid: int | N
     await ready.wait()
     msgs0, cpu0, t0 = await traffic.total(), sum(cpu_seconds(p) for p in pids), time.monotonic()
     broker0, (busy0, all0) = cpu_seconds(broker_pid) if broker_pid else 0.0, machine_jiffies()
+    delivered0 = await written.deliveries(system.workers)
     spies = [_spy(w.proc.pid, system.root / f"{w.name}.folded")
              for w in system.workers if w.proc and profile]  # fmt: skip
     await _send_all(system.bootstrap, records)
@@ -139,6 +140,7 @@ async def throughput(system: System, orders: int, seed: int, broker_pid: int | N
         spy.send_signal(signal.SIGINT)
         spy.wait(30)
     msgs = await traffic.total() - msgs0
+    delivered = await written.deliveries(system.workers) - delivered0
     cpu = sum(cpu_seconds(p) for p in pids) - cpu0
     broker_cpu = (cpu_seconds(broker_pid) if broker_pid else 0.0) - broker0
     busy1, all1 = machine_jiffies()
@@ -158,6 +160,8 @@ async def throughput(system: System, orders: int, seed: int, broker_pid: int | N
             "business": round(msgs / len(places), 2),
             **{k: round(n / len(places), 2) for k, n in faust_written.items()},
         },
+        "deliveriesPerOrder": round(delivered.total() / len(places), 2),  # to the agents
+        "deliveriesPerOrderByStream": {k: round(n / len(places), 2) for k, n in delivered.items()},
         "commitIntervalSeconds": written.commit_interval(system),
         "seconds": round(seconds, 2),
         "sendSeconds": round(sent - t0, 2),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from aiokafka.admin import AIOKafkaAdminClient
+from collections import Counter
 
-from tests.support.system import System
+import aiohttp
+from aiokafka.admin import AIOKafkaAdminClient
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.system import System, Worker
 
 FAUST_COMMIT_INTERVAL = 2.8  # Faust's default, which the app keeps
 
@@ -33,3 +37,19 @@ async def faust_topics(system: System) -> dict[str, list[str]]:
 def commit_interval(system: System) -> float:
     """The commit interval the workers run with (Faust's ``BROKER_COMMIT_INTERVAL``)."""
     return float(system.env.get("BROKER_COMMIT_INTERVAL", FAUST_COMMIT_INTERVAL))
+
+
+async def deliveries(workers: list[Worker]) -> Counter[str]:
+    """Records handed to the agents so far, by Faust stream, summed over ``workers`` (Faust's
+    own sensor, ``faust_total_events_per_stream`` on ``/metrics``)."""
+    out: Counter[str] = Counter()
+    async with aiohttp.ClientSession() as session:
+        for worker in workers:
+            async with session.get(f"{worker.url}/metrics") as resp:
+                text = await resp.text()
+            for family in text_string_to_metric_families(text):
+                if family.name == "faust_total_events_per_stream":
+                    for sample in family.samples:
+                        if sample.name.endswith("_total"):
+                            out[sample.labels["stream"]] += int(sample.value)
+    return out

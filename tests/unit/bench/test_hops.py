@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.hops import HOPS, STEPS, per_hop, summary
+from bench.hops import DECIDED_IN, HOPS, STEPS, after_the_write, per_hop, summary
 
 
 def test_each_hop_is_the_time_between_one_step_and_the_next() -> None:
@@ -21,5 +21,32 @@ def test_each_hop_is_the_time_between_one_step_and_the_next() -> None:
 def test_percentiles_per_hop_and_none_without_orders() -> None:
     hops = [[n / 1000 for n in range(1, 101)]] + [[] for _ in HOPS[1:]]
     rows = summary(hops)
-    assert rows[0] == {"hop": HOPS[0], "orders": 100, "p50Ms": 51.0, "p99Ms": 100.0}
-    assert rows[1] == {"hop": HOPS[1], "orders": 0, "p50Ms": None, "p99Ms": None}
+    assert rows[0] == {
+        "hop": HOPS[0], "orders": 100, "p50Ms": 51.0, "p99Ms": 100.0, "afterWriteP50Ms": None
+    }  # fmt: skip
+    assert rows[1] == {
+        "hop": HOPS[1], "orders": 0, "p50Ms": None, "p99Ms": None, "afterWriteP50Ms": None
+    }  # fmt: skip
+
+
+def test_the_part_of_a_hop_after_its_deciding_write_is_measured_from_the_first_write_in_it() -> (
+    None
+):
+    # Given an order whose steps came 10 ms apart, each deciding write 6 ms into its hop, the
+    # saga's table written once before the hop it decides (an older state) and twice inside it
+    at = {kind: 100.010 + 0.010 * n for n, (_, kind) in enumerate(STEPS)}
+    marks = {"o-1": (100.000, at["OrderConfirmed"] + 0.003)}
+    flushes: dict[str, dict[str, list[float]]] = {}
+    for n, table in enumerate(DECIDED_IN):
+        if table is not None:
+            start = [100.000, *at.values()][n]
+            flushes.setdefault(table, {}).setdefault("o-1", []).extend(
+                [start + 0.006, start + 0.008]
+            )
+    flushes["sagas"]["o-1"].append(99.0)
+    after = after_the_write(marks, {"o-1": at}, flushes)
+    # Then every deciding hop is 4 ms after its first write in it; the others have no part
+    for n, table in enumerate(DECIDED_IN):
+        assert [round(t * 1000, 3) for t in after[n]] == ([4.0] if table else []), HOPS[n]
+    rows = summary(per_hop(marks, {"o-1": at}), after)
+    assert rows[2]["afterWriteP50Ms"] == 4.0 and rows[0]["afterWriteP50Ms"] is None
