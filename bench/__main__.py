@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import anchors, hops, measure, overload, pipeline, targets
+from bench import anchors, hops, measure, overload, pipeline, raw_hop, targets
 from localkafka import Broker, ensure_jars
 
 HOP_RATES = (10, 100)  # the per-hop table's rates (issue 16, direction 4)
@@ -69,11 +69,10 @@ async def measure_anchors(bootstrap: str, args: argparse.Namespace, work: Path) 
             name, bootstrap, source, args.messages, work, timeout=1800, profile=args.profile
         )
         profiled = args.profile  # then the process measured is py-spy's, not the job's
+        cpu_us = round(run.cpu_seconds / run.messages * 1e6, 1)
         results[name] = {
             "messagesPerSecond": round(run.rate),
-            "cpuMicrosPerMessage": None
-            if profiled
-            else round(run.cpu_seconds / run.messages * 1e6, 1),
+            "cpuMicrosPerMessage": None if profiled else cpu_us,
             "peakRssMb": None if profiled else round(run.peak_rss_mb, 1),
             "outputVerified": run.verified,
         }
@@ -121,6 +120,7 @@ def measure_pipeline(
             if n == 2 and "latency" in args.parts:
                 # warm-up: the first second of HTTP traffic (connections, first reads) is slow
                 asyncio.run(pipeline.latency(system.workers, 20, 3))
+                out["rawHop"] = asyncio.run(raw_hop.measure(broker.bootstrap, rate=HOP_RATES[0]))
                 for rate in (10, 100, 500):
                     asyncio.run(overload.quiet(system.workers))  # not the backlog of a run before
                     since, marks = asyncio.run(hops.ends(system)), hops.Marks()
@@ -201,6 +201,9 @@ def measure_pipeline(
     if any(f"hops{rate}" in out for rate in HOP_RATES):
         per_hop = [[name, *(cell for rate in HOP_RATES for cell in _hop(out, rate, n))]
                    for n, name in enumerate(hops.HOPS)]  # fmt: skip
+        if raw := out.get("rawHop"):  # the floor of a hop: bench/raw_hop.py
+            per_hop.append([f"(a plain aiokafka forward at {HOP_RATES[0]}/s)", raw["p50Ms"],
+                            raw["p99Ms"], *["-"] * (3 * len(HOP_RATES) - 2)])  # fmt: skip
         table("Latency hop by hop, 2 workers: from one record of the order to the next, by "
               "the producers' record timestamps (ms); 'after write': the part after the "
               "deciding table's changelog record was sent (its ack, then the event's send)",

@@ -1,0 +1,77 @@
+"""The floor of one hop on this machine and broker: a record produced, forwarded by plain aiokafka
+(consumed in a group, produced with acks=all and the app's linger, the ack not awaited), and
+consumed again, one record at a time at a low rate. Every hop of the pipeline costs at least
+this, plus its handling and the outbox's wait for the deciding table write's ack; the bench
+prints it beside the hops so that they read as a ratio in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import uuid
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from app.runtime.performance import PRODUCER
+
+LINGER_MS = int(PRODUCER["producer_linger"] * 1000)
+
+
+async def _forward(bootstrap: str, source: str, sink: str, ready: asyncio.Event) -> None:
+    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"{source}-fwd",
+                                auto_offset_reset="earliest")  # fmt: skip
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=LINGER_MS,
+                                enable_idempotence=True)  # fmt: skip
+    await consumer.start()
+    await producer.start()
+    ready.set()
+    try:
+        async for rec in consumer:
+            await producer.send(sink, rec.value, key=rec.key)
+    finally:
+        await producer.stop()
+        await consumer.stop()
+
+
+async def measure(bootstrap: str, rate: float = 10, count: int = 100) -> dict[str, Any]:
+    """p50/p99 (ms) from handing a record to a producer to reading its forwarded copy."""
+    source, sink = (f"bench-hop-{uuid.uuid4().hex[:8]}-{side}" for side in ("in", "out"))
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(t, 3, 1) for t in (source, sink)])
+    finally:
+        await admin.close()
+    ready = asyncio.Event()
+    forwarder = asyncio.create_task(_forward(bootstrap, source, sink, ready))
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    # the probe's own fetch returns at once: its long-poll must not add to what is measured
+    consumer = AIOKafkaConsumer(sink, bootstrap_servers=bootstrap, group_id=None,
+                                auto_offset_reset="earliest", fetch_max_wait_ms=5)  # fmt: skip
+    await producer.start()
+    await consumer.start()
+    try:
+        await ready.wait()
+        times = []
+        for n in range(-10, count):  # ten records of warm-up (the group's join, connections)
+            value = str(n).encode()
+            start = time.perf_counter()
+            await producer.send(source, value, key=f"k{n}".encode())
+            async with asyncio.timeout(60):
+                while (await consumer.getone()).value != value:
+                    pass
+            if n >= 0:
+                times.append((time.perf_counter() - start) * 1000)
+            await asyncio.sleep(1 / rate)
+    finally:
+        forwarder.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await forwarder
+        await consumer.stop()
+        await producer.stop()
+    times.sort()
+    return {"records": count, "p50Ms": round(times[len(times) // 2], 1),
+            "p99Ms": round(times[min(len(times) - 1, int(0.99 * len(times)))], 1)}  # fmt: skip
