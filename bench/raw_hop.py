@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from typing import Any
@@ -36,13 +37,32 @@ async def _forward(bootstrap: str, source: str, sink: str, ready: asyncio.Event)
         await consumer.stop()
 
 
+def _led(topics: list[dict[str, Any]]) -> bool:
+    partitions = [p for t in topics for p in t["partitions"]]
+    return len(partitions) == 6 and all(p["leader"] >= 0 for p in partitions)
+
+
 async def measure(bootstrap: str, rate: float = 10, count: int = 100) -> dict[str, Any]:
     """p50/p99 (ms) from handing a record to a producer to reading its forwarded copy."""
-    source, sink = (f"bench-hop-{uuid.uuid4().hex[:8]}-{side}" for side in ("in", "out"))
+    quiet = logging.getLogger("aiokafka")  # new topics: a first metadata miss is logged, retried
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        return await _measure(bootstrap, rate, count)
+    finally:
+        quiet.setLevel(level)
+
+
+async def _measure(bootstrap: str, rate: float, count: int) -> dict[str, Any]:
+    run = uuid.uuid4().hex[:8]
+    source, sink = f"bench-hop-{run}-in", f"bench-hop-{run}-out"
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(t, 3, 1) for t in (source, sink)])
+        async with asyncio.timeout(30):  # every partition led before a client asks for offsets
+            while not _led(await admin.describe_topics([source, sink])):
+                await asyncio.sleep(0.2)
     finally:
         await admin.close()
     ready = asyncio.Event()

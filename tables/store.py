@@ -31,7 +31,10 @@ class JsonTable(Generic[M]):
         self.table: TableT[Any, Any] = table
 
     def get(self, key: str) -> M | None:
-        raw = self.table.get(key.encode())
+        raw_key = key.encode()
+        self.table.on_key_get(raw_key)  # Faust's sensor (faust_table_operations_total)
+        # one lookup in the store: Faust's ``table.get`` asks it ``key in`` and then ``[key]``
+        raw = self.table.data.get(raw_key)
         return None if raw is None else self.model.model_validate_json(raw)
 
     def put(self, key: str, value: M) -> None:

@@ -3,11 +3,13 @@ for people, in the benchmark's output)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+from bench import raw_hop
 from tests.support.system import REPO
 
 
@@ -28,3 +30,10 @@ def test_bench_anchor_jobs_run_and_their_output_is_checked(tmp_path: Path) -> No
         assert result["messagesPerSecond"] > 0 and result["vsRawForward"] > 0
     assert anchors["raw_forward"]["vsRawForward"] == 1.0
     assert "Anchor jobs" in proc.stdout  # the table people read
+
+
+def test_the_floor_of_a_hop_forwards_every_record_it_times(kafka_bootstrap: str) -> None:
+    # a record that was not forwarded would hold the probe until its timeout: it raises then
+    floor = asyncio.run(raw_hop.measure(kafka_bootstrap, rate=50, count=20))
+    assert floor["records"] == 20
+    assert 0 < floor["p50Ms"] <= floor["p99Ms"]
