@@ -202,7 +202,7 @@ def measure_pipeline(
         per_hop = [[name, *(cell for rate in HOP_RATES for cell in _hop(out, rate, n))]
                    for n, name in enumerate(hops.HOPS)]  # fmt: skip
         if raw := out.get("rawHop"):  # the floor of a hop: bench/raw_hop.py
-            per_hop.append([f"(a plain aiokafka forward at {HOP_RATES[0]}/s)", raw["p50Ms"],
+            per_hop.append([f"(plain aiokafka at {HOP_RATES[0]}/s: two legs)", raw["p50Ms"],
                             raw["p99Ms"], *["-"] * (3 * len(HOP_RATES) - 2)])  # fmt: skip
         table("Latency hop by hop, 2 workers: from one record of the order to the next, by "
               "the producers' record timestamps (ms); 'after write': the part after the "

@@ -138,7 +138,9 @@ def per_hop(marks: Marks, seen: dict[str, dict[str, float]]) -> list[list[float]
 def after_the_write(marks: Marks, seen: dict[str, dict[str, float]],
                     flushes: Flushes) -> list[list[float]]:  # fmt: skip
     """Per hop, its time after the deciding table's changelog record was handed to the producer:
-    that record's ack (the outbox order), then the event's send. Empty for hops without one."""
+    that record's ack (the outbox order), then the event's send. The deciding record is the last
+    one in the hop (a saga written for each of several StockReserved decides at the last one).
+    Empty for hops without one."""
     after: list[list[float]] = [[] for _ in HOPS]
     for order, (posted, confirmed) in marks.items():
         at = seen.get(order, {})
@@ -149,7 +151,7 @@ def after_the_write(marks: Marks, seen: dict[str, dict[str, float]],
             start, end = times[n], times[n + 1]
             written = [t for t in flushes.get(table or "", {}).get(order, ()) if start <= t <= end]
             if written:
-                after[n].append(end - min(written))
+                after[n].append(end - max(written))
     return after
 
 

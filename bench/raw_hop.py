@@ -1,8 +1,9 @@
-"""The floor of one hop on this machine and broker: a record produced, forwarded by plain aiokafka
-(consumed in a group, produced with acks=all and the app's linger, the ack not awaited), and
-consumed again, one record at a time at a low rate. Every hop of the pipeline costs at least
-this, plus its handling and the outbox's wait for the deciding table write's ack; the bench
-prints it beside the hops so that they read as a ratio in the same run."""
+"""The floor of the hops on this machine and broker: a record produced, forwarded by plain aiokafka
+(consumed in a group, produced with acks=all and the app's default linger, the ack not awaited),
+and consumed again, one record at a time at a low rate. That is two Kafka legs (produce, append,
+fetch) and a forward; a hop of the pipeline, from one record's producer timestamp to the next
+one's, is one leg plus its handling and the outbox's wait for the deciding table write's ack.
+The bench prints it beside the hops so that they read against it in the same run."""
 
 from __future__ import annotations
 

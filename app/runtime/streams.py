@@ -18,15 +18,26 @@ from faust.types import StreamT
 
 
 class RegroupingStream(faust.Stream[Any]):
+    """Only the stream's own filters move back; any other processor (Faust's agent adds one that
+    unwraps a reply request) stays where ``group_by`` put it, after the repartition, since the
+    forward sends the record as it came and a processor's changes would not cross it."""
+
+    _filters: frozenset[Any] = frozenset()  # this stream's filters (Faust's on_value closures)
+
+    def filter(self, fun: Any) -> StreamT[Any]:
+        out = super().filter(fun)
+        self._filters = self._filters | {self._processors[-1]}  # the one Faust just added
+        return out
+
     def group_by(self, key: Any, *, name: str | None = None, topic: Any = None,
                  partitions: int | None = None) -> StreamT[Any]:  # fmt: skip
-        before = len(self._processors)
+        filters = self._filters
         grouped = cast(faust.Stream[Any], super().group_by(
             key, name=name, topic=topic, partitions=partitions
         ))  # fmt: skip
-        if grouped is self or not before:  # finalized already (Faust returns it as it is)
+        if grouped is self or not filters:  # finalized already (Faust returns it as it is)
             return grouped
-        moved = grouped._processors[:before]  # Faust's _chain put them first over there
-        del grouped._processors[:before]
+        moved = [p for p in grouped._processors if p in filters]  # Faust's _chain moved them
+        grouped._processors[:] = [p for p in grouped._processors if p not in filters]
         self._processors[:0] = moved  # here, ahead of the forward group_by just added
         return grouped

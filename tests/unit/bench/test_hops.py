@@ -29,11 +29,9 @@ def test_percentiles_per_hop_and_none_without_orders() -> None:
     }  # fmt: skip
 
 
-def test_the_part_of_a_hop_after_its_deciding_write_is_measured_from_the_first_write_in_it() -> (
-    None
-):
-    # Given an order whose steps came 10 ms apart, each deciding write 6 ms into its hop, the
-    # saga's table written once before the hop it decides (an older state) and twice inside it
+def test_the_part_of_a_hop_after_its_deciding_write_is_measured_from_the_last_write_in_it() -> None:
+    # Given an order whose steps came 10 ms apart, each hop's table written 4 and 6 ms into it
+    # (the saga once per item: the last write decides), and once before it (an older state)
     at = {kind: 100.010 + 0.010 * n for n, (_, kind) in enumerate(STEPS)}
     marks = {"o-1": (100.000, at["OrderConfirmed"] + 0.003)}
     flushes: dict[str, dict[str, list[float]]] = {}
@@ -41,11 +39,11 @@ def test_the_part_of_a_hop_after_its_deciding_write_is_measured_from_the_first_w
         if table is not None:
             start = [100.000, *at.values()][n]
             flushes.setdefault(table, {}).setdefault("o-1", []).extend(
-                [start + 0.006, start + 0.008]
+                [start + 0.004, start + 0.006]
             )
     flushes["sagas"]["o-1"].append(99.0)
     after = after_the_write(marks, {"o-1": at}, flushes)
-    # Then every deciding hop is 4 ms after its first write in it; the others have no part
+    # Then every deciding hop is 4 ms after its last write in it; the others have no part
     for n, table in enumerate(DECIDED_IN):
         assert [round(t * 1000, 3) for t in after[n]] == ([4.0] if table else []), HOPS[n]
     rows = summary(per_hop(marks, {"o-1": at}), after)
