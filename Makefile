@@ -41,7 +41,7 @@ $(VENV)/.bench-stamp: pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install -q -e ".[dev,bench]"
 	touch $@
 
-bench: jars $(VENV)/.bench-stamp  ## raw aiokafka, Quix Streams, Faust and the pipeline in one run (~15 min); BENCH_ARGS="--help"
+bench: jars $(VENV)/.bench-stamp  ## raw aiokafka, Quix Streams, Faust and the pipeline in one run (~30 min on a slow 2-core machine); BENCH_ARGS="--help"
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 demo: jars  ## broker + topics + two workers (Procfile) + sample traffic; prints where to look
