@@ -1,15 +1,18 @@
 """The anchor jobs as Faust agents: ``python -m faust -A bench.faust_jobs worker``.
 
 Environment: ``BENCH_JOB`` (forward | stateful), ``BENCH_VARIANT`` (defaults: Faust out of the
-box; ours: the settings our app uses, ``app/runtime/performance.py``, and uvloop; both ``await
-topic.send`` per event, one event at a time, as our agents do),
+box, ``await topic.send`` per event, one event at a time; ours: Faust as our app runs it, on the
+same extension points: the settings of ``app/runtime/performance.py`` and uvloop, the app's
+``OrdersApp`` (its consumer's inline delivery, ordered fetches and commits after acks, its
+idempotent producer), the batches of ``app/runtime/batches.py``, sends straight to the producer
+(``app/runtime/sends.py``) and the table on the record cache (``CachedTable``)),
 ``BENCH_INPUT``, ``BENCH_OUTPUT``, ``BENCH_GROUP``; the broker comes from ``BROKER_URL``.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, cast
 
 import faust
 import orjson
@@ -20,12 +23,18 @@ JOB = os.environ.get("BENCH_JOB", "forward")
 VARIANT = os.environ.get("BENCH_VARIANT", "defaults")
 
 tuning: dict[str, Any] = {}
+App: Any = faust.App
 if VARIANT == "ours":
-    from app.runtime.performance import PRODUCER, restore_log_level
+    from app.runtime.batches import batches
+    from app.runtime.durability import OrdersApp
+    from app.runtime.performance import CONSUMER, PRODUCER, restore_log_level
+    from app.runtime.sends import send_record
+    from app.runtime.tables import CachedTable
 
-    tuning = PRODUCER
+    tuning = PRODUCER | CONSUMER | {"Table": CachedTable}
+    App = OrdersApp
 
-app = faust.App(
+app = App(
     os.environ.get("BENCH_GROUP", "bench-faust"),
     **tuning,
     broker=os.environ.get("BROKER_URL", "kafka://localhost:9092"),
@@ -60,5 +69,11 @@ if VARIANT == "ours":
 
 @app.agent(source)
 async def job(stream: faust.StreamT[bytes]) -> None:
+    if VARIANT == "ours":
+        async for batch in batches(stream):  # type: ignore[arg-type]
+            for event in batch:
+                key = cast(bytes, event.key)
+                await send_record(sink, key, _step(key, cast(bytes, event.value)))
+        return
     async for event in stream.events():
         await sink.send(key=event.key, value=_step(event.key, event.value))

@@ -11,6 +11,13 @@ import orjson
 from app.runtime import intake
 
 
+def acked() -> asyncio.Future[None]:
+    """A send's ack future, acknowledged already."""
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    return done
+
+
 async def released() -> None:
     """Wait for the events the agents hold until their table writes are acknowledged
     (``app.runtime.outbox``)."""

@@ -17,10 +17,11 @@ from agents import inventory, orders, payments, saga, users
 from app.adapters import catalog
 from app.application import app
 from app.observability import tracing
-from app.topics import BY_NAME
+from app.runtime import intake
+from app.topics import BY_NAME, logical_name
 from domain import envelope
 from domain.messages import CatalogItem, RestockItem, UserRegistered
-from tests.support.wire import Sent, Shop, released
+from tests.support.wire import Sent, Shop, acked, released
 
 AGENTS = {
     "orders.commands": orders.handle_orders,
@@ -54,17 +55,23 @@ def wire(monkeypatch: pytest.MonkeyPatch) -> list[Sent]:
         fut.set_result(None)
 
     monkeypatch.setattr(app.producer, "send_soon", acked_at_once)
-    for name, topic in BY_NAME.items():
+    for name, topic in BY_NAME.items():  # a record repaired to its partition
 
         async def capture(
             *, key: bytes, value: bytes, headers: Any = None, name: str = name, **_: Any
         ) -> asyncio.Future[None]:
             sent.append(Sent(name, key, value, dict(headers) if headers else None))
-            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            done.set_result(None)
-            return done
+            return acked()
 
         monkeypatch.setattr(topic, "send", capture)
+
+    async def capture_record(
+        topic: Any, key: bytes, value: bytes, headers: Any = None
+    ) -> asyncio.Future[None]:  # every event a handler sends
+        sent.append(Sent(logical_name(topic), key, value, dict(headers) if headers else None))
+        return acked()
+
+    monkeypatch.setattr(intake, "send_record", capture_record)
     return sent
 
 

@@ -14,13 +14,14 @@ import pytest
 
 from agents import inventory
 from app.application import app
-from app.runtime import outbox
+from app.runtime import intake, outbox
 from app.runtime.outbox import Lane
 from app.runtime.sends import failed_sends, unacked_sends
 from app.topics import orders_events_topic
 from domain import envelope
 from domain.envelope import Envelope
 from domain.messages import ReserveStock, StockUnavailable
+from tests.support.wire import acked
 
 
 def event(n: int) -> Envelope:
@@ -214,14 +215,15 @@ async def test_the_inventory_agent_answers_only_after_its_ledger_write_is_acknow
     writes: list[asyncio.Future[Any]] = []
     answers: list[str] = []
 
-    async def to_orders_events(*, key: bytes, value: bytes, headers: Any) -> asyncio.Future[None]:
+    async def to_orders_events(
+        topic: Any, key: bytes, value: bytes, headers: Any = None
+    ) -> asyncio.Future[None]:
+        assert topic is orders_events_topic
         answers.append(orjson.loads(value)["eventType"])
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        done.set_result(None)
-        return done
+        return acked()
 
     monkeypatch.setattr(app.producer, "send_soon", writes.append)
-    monkeypatch.setattr(orders_events_topic, "send", to_orders_events)
+    monkeypatch.setattr(intake, "send_record", to_orders_events)
     order = f"o-{uuid.uuid4()}"
     cmd = ReserveStock(orderId=order, userId="u-1", sku=f"sku-{uuid.uuid4().hex[:8]}", quantity=1)
     value = envelope.dumps(envelope.build(cmd, correlation_id=order))
