@@ -15,6 +15,7 @@ record, in turn, Faust's ``current_event()`` (tables write to its partition)."""
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
@@ -24,7 +25,9 @@ from faust.exceptions import Skip
 from faust.streams import _current_event
 from mode.utils.futures import maybe_async
 
-BATCH = 256  # records a batch takes at most (a drain waits for a whole batch to be handled)
+# Records a batch takes at most: the agent runs them without giving other tasks a turn (the
+# HTTP answers, the producer's sender, the flushes), so a few dozen, not hundreds.
+BATCH = 32
 
 
 class Batch:
@@ -72,6 +75,7 @@ async def batches(stream: faust.Stream[Any], limit: int = BATCH) -> AsyncIterato
     started = await stream.maybe_start()
     try:
         while not stream.should_stop:
+            await asyncio.sleep(0)  # once per batch: other tasks run between two batches
             if errors:
                 raise errors.popleft()
             try:
@@ -80,7 +84,8 @@ async def batches(stream: faust.Stream[Any], limit: int = BATCH) -> AsyncIterato
                 return
             while len(taken) < limit and not empty():
                 taken.append(get_nowait())
-            events, states = [], []
+            events: list[faust.EventT[Any]] = []
+            order: list[tuple[faust.EventT[Any], Any, bool]] = []  # (event, sensor state, kept)
             for event in taken:
                 message = event.message
                 if not flow.is_active() or message.generation_id != app.consumer_generation_id:
@@ -90,19 +95,24 @@ async def batches(stream: faust.Stream[Any], limit: int = BATCH) -> AsyncIterato
                     unacked.add(message)
                     on_message_in(message.tp, message.offset, message)
                 state = on_event_in(message.tp, message.offset, stream, event)
-                if processors and not await _passes(processors, event):
-                    _ack(stream, event, state)  # filtered out: done with
-                    continue
-                events.append(event)
-                states.append(state)
-            if not events:
-                continue
-            stream.events_total += len(events)
+                kept = not processors or await _passes(stream, processors, event)
+                if kept:
+                    events.append(event)
+                order.append((event, state, kept))  # a filtered one is acked in its turn
             batch = Batch(stream, events)
-            yield batch
-            # handled: acked, in order (not when the caller left the loop by an exception: a
-            # record it did not finish is not committed, unlike Faust's own iterator, #315)
-            for event, state in zip(events[: batch.taken], states, strict=False):
+            if events:
+                stream.events_total += len(events)
+                yield batch
+            # Acked in offset order, up to the first record not handled: those the batch
+            # handled, and those a filter skipped among them. Not when the caller left the
+            # loop by an exception: a record it did not finish is not committed (Faust's own
+            # iterator acks it whatever its loop raised, #315).
+            handled = batch.taken
+            for event, state, kept in order:
+                if kept:
+                    if not handled:
+                        break  # a rebalance stopped the batch here: the rest comes again
+                    handled -= 1
                 _ack(stream, event, state)
     finally:
         stream._channel_stop_iteration(channel)
@@ -111,15 +121,17 @@ async def batches(stream: faust.Stream[Any], limit: int = BATCH) -> AsyncIterato
             stream.service_reset()
 
 
-async def _passes(processors: Sequence[Any], event: faust.EventT[Any]) -> bool:
+async def _passes(stream: faust.Stream[Any], processors: Sequence[Any], event: Any) -> bool:
     """The stream's processors on the record's value: ``False`` if one skips it (a filter)."""
-    _current_event.set(weakref.ref(event))
+    stream._set_current_event(event)
     value = event.value
     try:
         for processor in processors:
             value = await maybe_async(processor(value))
     except Skip:
         return False
+    finally:
+        stream._set_current_event(None)
     return True
 
 

@@ -12,11 +12,17 @@ the work.
 returns without one, that is the answer (the others had not fired: they are checked before),
 and nothing was scheduled. If it suspends, what is left of it is handed, with the others, to
 mode's ``wait_first`` as before: the race against the flow's suspension is unchanged for the
-one delivery that can lose it."""
+one delivery that can lose it.
+
+The part of a delivery before its first suspension now runs in the fetch loop's own task and
+context, the rest (if any) in a task of its own: a delivery must not set a context variable,
+seek (``OrderedConsumer.fetch_loops_seek`` tells the fetch loop by its task) or put a timeout on
+its task. Faust's conductor and ``OrderedConsumer``'s recording do none of these."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Coroutine, Generator
 from typing import Any, cast
 
@@ -78,7 +84,13 @@ class EagerWaitFirst:
             _close(rest)
             raise
         if not done:
-            return cast(WaitResults, await slow(result, *rest))
+            try:
+                return cast(WaitResults, await slow(result, *rest))
+            finally:
+                # lost the race before its task took a step: the coroutine never heard of the
+                # cancellation; closed here, it lets go of what it holds (the conductor's lock)
+                if inspect.getcoroutinestate(first) == inspect.CORO_SUSPENDED:
+                    first.close()
         _close(rest)
         return WaitResults([first], [result], False)
 

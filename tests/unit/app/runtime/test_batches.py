@@ -73,13 +73,29 @@ async def test_records_are_acked_only_once_the_next_batch_is_asked_for(app: faus
         break
 
 
-async def test_a_record_a_filter_skips_is_acked_and_not_handed_out(app: faust.App) -> None:
+async def test_a_record_a_filter_skips_is_acked_in_its_turn_not_handed_out(app: faust.App) -> None:
     channel = app.channel()
-    stream = app.stream(channel).filter(lambda value: value % 2 == 0)
+    seen: list[faust.EventT[Any]] = []
+
+    def record(value: int) -> int:  # sees every record, ahead of the filter
+        event = faust.current_event()
+        assert event is not None
+        seen.append(event)
+        return value
+
+    stream = app.stream(channel)
+    stream.add_processor(record)
+    stream = stream.filter(lambda value: value % 2 == 0)
     await fill(channel, 1, 2, 3, 4)
+    handed: list[int] = []
     async for batch in batches(stream):
-        assert [event.value for event in batch] == [2, 4]
-        break
+        if handed:
+            break
+        handed = [event.value for event in batch]
+        assert [e.message.acked for e in seen] == [False] * 4  # none before the batch is handled
+        await fill(channel, 6)
+    assert handed == [2, 4]
+    assert [e.message.acked for e in seen[:4]] == [True] * 4
 
 
 async def test_a_rebalance_mid_batch_stops_it_and_leaves_the_rest_unacked(app: faust.App) -> None:

@@ -66,16 +66,26 @@ async def test_a_suspended_delivery_is_cancelled_when_the_flow_is_suspended() ->
     assert cleaned == ["cancelled inside"]
 
 
-async def test_with_the_flow_already_suspended_the_delivery_does_not_run_first() -> None:
+async def test_a_delivery_that_loses_the_race_lets_go_of_its_lock() -> None:
+    fetcher, lock = Fetcher(), asyncio.Lock()
+
+    async def holding() -> None:
+        async with lock:  # the conductor's lock, held across a wait on a full queue
+            await asyncio.get_running_loop().create_future()
+
+    asyncio.get_running_loop().call_later(0.01, fetcher.suspend_flow.set)
+    await fetcher.wait_first(holding(), fetcher.suspend_flow.wait())
+    await asyncio.sleep(0)
+    assert not lock.locked()
+
+
+async def test_with_the_flow_already_suspended_mode_decides_and_the_suspension_wins() -> None:
     fetcher, log = Fetcher(), []
     fetcher.suspend_flow.set()
-
-    async def slow(log: list[str]) -> None:
-        await asyncio.sleep(0.05)
-        log.append("ran")
-
-    results = await fetcher.wait_first(slow(log), fetcher.suspend_flow.wait())
-    assert log == [] and results.results == [True]
+    delivery, suspended = immediate(log), fetcher.suspend_flow.wait()
+    results = await fetcher.wait_first(delivery, suspended)
+    # mode's path: both ran in tasks and both are winners (inline, only the delivery would be)
+    assert suspended in results.done and True in results.results
 
 
 async def test_what_the_delivery_raises_is_raised() -> None:
