@@ -193,22 +193,6 @@ def reprocessed(system: System) -> tuple[int, int]:
     return sum(1 for n in seen.values() if n > 1), len(seen)
 
 
-def audited(w: Worker) -> set[tuple[str, int, int]]:
-    """The records ``w`` handled, as its audit trail has them so far."""
-    return {(a["topic"], a["partition"], a["offset"]) for a in map(orjson.loads, w.audit_lines())}
-
-
-def handled_again(system: System, records: set[tuple[str, int, int]]) -> int:
-    """How many of ``records`` were handled more than once, by any worker."""
-    seen: Counter[tuple[str, int, int]] = Counter()
-    for w in system.workers:
-        for line in w.audit_lines():
-            a = orjson.loads(line)
-            if (key := (a["topic"], a["partition"], a["offset"])) in records:
-                seen[key] += 1
-    return sum(1 for n in seen.values() if n > 1)
-
-
 def health_lines(w: Worker, event: str) -> list[dict[str, Any]]:
     path = w.datadir / "health.jsonl"
     lines = [line for line in path.read_text().split("\n") if line] if path.exists() else []
