@@ -31,7 +31,6 @@ from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, Message
-from mode.utils.queues import FlowControlEvent
 
 from app.observability.logs import health
 
@@ -184,22 +183,3 @@ class OrderedConsumer(faust_kafka.Consumer):
             return
         for tp in missing:
             self._refetched[tp] = batch
-
-
-class FlowControl(FlowControlEvent):
-    """Faust's flow control into the agents' and the tables' queues, except that resuming a flow
-    that is already flowing clears nothing.
-
-    mode clears every queue whenever the flow is resumed, and Faust's recovery resumes it twice:
-    once to read the standby partitions, then again when it completes. The second cleared the
-    standby records fetched in between, and nothing seeks those partitions back: a standby
-    table lacked them for good, and once it became the active one, the keys they held were on
-    no worker (cause 10 in ``docs/liveness.md``: a stock level that was nowhere). It also
-    cleared records the agents had been given after their partitions' seek. Everything queued
-    while the flow runs arrived in order, after its partition's seek (``OrderedConsumer``
-    holds the records fetched before it back); a resume after a suspension (a rebalance) still
-    clears every queue."""
-
-    def resume(self) -> None:
-        if not self.is_active():
-            super().resume()

@@ -8,7 +8,7 @@ import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faust
 from faust.transport.drivers import aiokafka as faust_kafka
@@ -17,7 +17,7 @@ from mode.utils.objects import cached_property
 
 from app.observability.logs import health
 from app.runtime import drills, local_state, record_cache
-from app.runtime.delivery import FlowControl
+from app.runtime.flow import FlowControl
 from app.runtime.inflight import in_flight
 from app.runtime.rewind import RewindingConsumer
 from app.runtime.sends import failed_sends, keep_until_acked, unacked_sends
@@ -25,6 +25,7 @@ from app.settings import settings
 
 log = logging.getLogger(__name__)
 COMMIT_WAIT = 10.0  # seconds a commit waits for the acks of the sends made before it, then skips
+DRAIN_POLL = 0.005  # seconds between two looks at what a drain waits for
 
 
 class DurableConsumer(RewindingConsumer):
@@ -82,7 +83,7 @@ class DurableConsumer(RewindingConsumer):
         if revoked and not self.app.should_stop:
             self.stop_flow()
             self.app.flow_control.suspend()
-            self.app.flow_control.clear()  # queued, not started: not committed, comes again
+            self.app.flow_control.clear()  # what no reader took: not committed, comes again
             await drain_and_commit(self, "rebalance")
         await super().on_partitions_revoked(revoked)
 
@@ -147,11 +148,22 @@ class OrdersApp(faust.App):
 
 
 async def drain_and_commit(consumer: ConsumerT, during: str) -> None:
-    """Wait for the records the agents are handling (``app.runtime.inflight``, at most
-    ``ORDERS_DRAIN_TIMEOUT``), then commit what is acknowledged; the rest comes again (the
-    handlers absorb it). One health line says how many were in flight and how many finished."""
+    """Wait, at most ``ORDERS_DRAIN_TIMEOUT``, until nothing is in flight and every reader of a
+    topic has handled what another took (``app.runtime.flow``), both seen in the same step; then
+    the generation closes (nothing more is taken) and what is acknowledged commits; the rest
+    comes again (the handlers absorb it). One health line says how many records were in flight,
+    how many finished, and how many a lagging reader caught up on."""
+    app = cast(faust.App, consumer.app)  # type: ignore[attr-defined]
+    frontier = cast(FlowControl, app.flow_control).frontier
+    generation = app.consumer_generation_id
     holding, started = in_flight.count, time.monotonic()
-    await in_flight.wait_idle(settings.drain_timeout)
+    behind = lagging = frontier.behind(generation)
+    deadline = started + settings.drain_timeout
+    while (in_flight.count or behind) and time.monotonic() < deadline:
+        await asyncio.sleep(DRAIN_POLL)
+        behind = frontier.behind(generation)
+    unfinished = in_flight.count + behind
+    frontier.close()  # in the step that saw nothing in flight: nothing taken after it
     await asyncio.sleep(0.05)  # the agents' streams acknowledge what was just finished
     await record_cache.flushed(COMMIT_WAIT)  # partitions leave with their writes on the broker
     committed = await consumer.commit()
@@ -159,8 +171,9 @@ async def drain_and_commit(consumer: ConsumerT, during: str) -> None:
         "drained",
         during=during,
         inFlight=holding,
-        finished=holding - in_flight.count,
-        unfinished=in_flight.count,
+        finished=holding - min(holding, in_flight.count),
+        caughtUp=lagging - behind,
+        unfinished=unfinished,
         committed=bool(committed),
         seconds=round(time.monotonic() - started, 3),
     )

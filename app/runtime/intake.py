@@ -6,6 +6,7 @@ What the shell does when something fails (retry, dead-letter, tracked sends) is
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from collections.abc import AsyncIterator, Sequence
@@ -16,8 +17,8 @@ from faust.streams import _current_event
 
 from app.observability import tracing
 from app.observability.logs import audit, counters
+from app.runtime.batches import BATCH, batches
 from app.runtime.failures import TRANSIENT, Handler, dead_letter_it, until_done, with_retries
-from app.runtime.inflight import in_flight
 from app.runtime.outbox import Lane, hold
 from app.runtime.partitioning import expected_partition
 from app.runtime.received import Received, audit_line
@@ -114,11 +115,6 @@ async def _handle(
     return "applied"
 
 
-# How long a concurrent agent waits for more records before handling fewer (its added latency at
-# low traffic: ``take_events`` waits that long unless the batch is full).
-WITHIN = 0.005
-
-
 async def consume(
     stream: faust.Stream[Any],
     topic: faust.TopicT,
@@ -128,24 +124,20 @@ async def consume(
     owner: bool = True,
     keyed: bool = True,
 ) -> AsyncIterator[str]:
-    """Every agent's loop: ``handle`` each record in offset order; Faust acks it after.
+    """Every agent's loop: ``handle`` each record in offset order, taken in batches of what is
+    already waiting (``app.runtime.batches``: no timer, no wait when idle), acked after its batch.
 
-    ``concurrently=N`` (for handlers that wait on I/O, like a payment gateway): N records at a
-    time, one key's records still in order, acked together after the whole batch (Faust's own
-    agent ``concurrency`` would commit offsets past records still in flight). Agents that only
-    compute stay one record at a time: measured (``make bench``), batching them bought nothing
-    under load and cost an idle worker 5 % CPU in ``take_events`` timers."""
-    if not concurrently:
-        async for event in stream.events():
-            with in_flight.holding():
-                outcome = await handle(event, topic, handler, owner=owner, keyed=keyed)
-            yield outcome
-        return
-    async for events in stream.take_events(concurrently, within=WITHIN):
-        with in_flight.holding(len(events)):
-            outcomes = await _by_key(events, topic, handler, owner=owner, keyed=keyed)
-        for outcome in outcomes:
-            yield outcome
+    ``concurrently=N`` (for handlers that wait on I/O, like a payment gateway): up to N records
+    at a time, one key's records still in order (Faust's own agent ``concurrency`` would commit
+    offsets past records still in flight)."""
+    async with contextlib.aclosing(batches(stream, concurrently or BATCH)) as taken:
+        async for batch in taken:
+            if not concurrently:
+                for event in batch:
+                    yield await handle(event, topic, handler, owner=owner, keyed=keyed)
+                continue
+            for outcome in await _by_key(list(batch), topic, handler, owner=owner, keyed=keyed):
+                yield outcome
 
 
 async def _by_key(
@@ -175,9 +167,8 @@ async def _until_handled(
     event: faust.EventT[Any], topic: faust.TopicT, handler: Handler, **options: bool
 ) -> str:
     """``handle`` keeps what a handler raises, and dead-letters what cannot be forwarded; what
-    still escapes it is retried with backoff until it goes through. Faust acks a whole
-    ``take_events`` batch as soon as the loop over it ends, however it ends, so nothing may
-    leave the batch unhandled: a record retried here holds its batch, and is never lost."""
+    still escapes it is retried with backoff until it goes through: nothing may leave a
+    batch unhandled, so a record retried here holds its batch, and is never lost."""
     where = f"{event.message.topic}@{event.message.offset}"
     return await until_done(
         where,

@@ -1,4 +1,4 @@
-"""``OrderedConsumer`` and ``FlowControl`` (causes 11 and 10 in docs/liveness.md), with no broker:
+"""``OrderedConsumer`` (cause 11 in docs/liveness.md), with no broker:
 the consumer is built, never started; its batches are given, its deliveries and seeks recorded."""
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from typing import Any, NamedTuple
 
 import pytest
 from faust.types import TP
-from mode.utils.queues import FlowControlQueue
 
 from app.application import app
-from app.runtime.delivery import FlowControl, OrderedConsumer
+from app.runtime.delivery import OrderedConsumer
+from app.runtime.flow import FlowControl
 
 TOPIC = TP("t.inventory.commands", 0)
 OTHER = TP("t.carts.events", 1)
@@ -216,35 +216,6 @@ async def test_changelog_records_are_not_checked(
     assert loop.delivered == [3, 9] and loop.sought == []
 
 
-def queues(flow: FlowControl) -> list[FlowControlQueue[int]]:
-    """A standby's changelog queue and an agent's queue, each holding one record."""
-    made: list[FlowControlQueue[int]] = [
-        FlowControlQueue(flow_control=flow, clear_on_resume=True) for _ in range(2)
-    ]
-    flow.resume()
-    for queue, item in zip(made, (0, 7), strict=True):
-        queue.put_nowait(item)
-    return made
-
-
-async def test_resuming_a_flowing_flow_keeps_what_is_queued() -> None:
-    # Given standby records fetched after the recovery resumed the flow for them (cause 10)
-    flow = FlowControl()
-    made = queues(flow)
-    # When the recovery completes and resumes the flow again
-    flow.resume()
-    # Then nothing is cleared
-    assert [q.qsize() for q in made] == [1, 1]
-
-
-async def test_resuming_after_a_suspension_clears_every_queue() -> None:
-    flow = FlowControl()
-    made = queues(flow)
-    flow.suspend()  # a rebalance
-    flow.resume()
-    assert [q.qsize() for q in made] == [0, 0]
-
-
-def test_the_app_resumes_its_flow_with_this_flow_control() -> None:
+def test_the_app_runs_on_the_ordered_consumer_and_this_flow_control() -> None:
     assert isinstance(app.flow_control, FlowControl)
     assert isinstance(app.consumer, OrderedConsumer)
