@@ -1,16 +1,17 @@
 """The anchor jobs as Faust agents: ``python -m faust -A bench.faust_jobs worker``.
 
 Environment: ``BENCH_JOB`` (forward | stateful), ``BENCH_VARIANT`` (defaults: Faust out of the
-box, ``await topic.send`` per event; ours: Faust as our app runs it, on the same extension
-points: the settings of ``app/runtime/performance.py`` and uvloop, the app's ``OrdersApp`` (its
-consumer's ordered fetches and commits after acks, its idempotent producer),
-sends straight to the producer (``app/runtime/sends.py``) and the table on the record cache
-(``CachedTable``); both one event at a time, as our agents are),
+box, ``await topic.send`` per event, one event at a time; ours: Faust as our app runs it, on
+the same extension points: the settings of ``app/runtime/performance.py`` and uvloop, the app's
+``OrdersApp`` (its consumer's ordered fetches and commits after acks, its idempotent producer,
+its flow control), the batches of ``app/runtime/batches.py``, sends straight to the producer
+(``app/runtime/sends.py``) and the table on the record cache (``CachedTable``)),
 ``BENCH_INPUT``, ``BENCH_OUTPUT``, ``BENCH_GROUP``; the broker comes from ``BROKER_URL``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Any, cast
 
@@ -25,6 +26,7 @@ VARIANT = os.environ.get("BENCH_VARIANT", "defaults")
 tuning: dict[str, Any] = {}
 App: Any = faust.App
 if VARIANT == "ours":
+    from app.runtime.batches import batches
     from app.runtime.durability import OrdersApp
     from app.runtime.performance import CONSUMER, PRODUCER, restore_log_level
     from app.runtime.sends import send_record
@@ -69,9 +71,11 @@ if VARIANT == "ours":
 @app.agent(source)
 async def job(stream: faust.StreamT[bytes]) -> None:
     if VARIANT == "ours":
-        async for event in stream.events():
-            key = cast(bytes, event.key)
-            await send_record(sink, key, _step(key, cast(bytes, event.value)))
+        async with contextlib.aclosing(batches(stream)) as taken:  # type: ignore[arg-type]
+            async for batch in taken:
+                for event in batch:
+                    key = cast(bytes, event.key)
+                    await send_record(sink, key, _step(key, cast(bytes, event.value)))
         return
     async for event in stream.events():
         await sink.send(key=event.key, value=_step(event.key, event.value))
