@@ -14,11 +14,14 @@ order in two ways (cause 11 in ``docs/liveness.md``):
 So every input partition here is delivered from a position this consumer knows: the offset it
 was last sought to (Faust's seek after a rebalance, a rewind), then one past the last record
 delivered in full. Records of a partition not sought since its assignment are held back (its
-seek is coming). A record past the expected offset is held back too, and the partition is
-sought back to the expected offset, unless the flow stopped for a rebalance or a rewind, whose
-seeks cover it. If the first records fetched after that seek still begin past it, the broker
-has nothing in between (retention): delivery goes on from there, with a health line.
-Changelog partitions are not checked: compaction leaves holes in them."""
+seek is coming) and fetched again once it has come: the client seeks one partition per round
+trip while the fetch goes on, so records of a partition already sought can be fetched and held
+back here before the seek returns, the client's position then past them (cause 12). A record
+past the expected offset is held back too, and the partition is sought back to the expected
+offset, unless the flow stopped for a rebalance or a rewind, whose seeks cover it. If the first
+records fetched after that seek still begin past it, the broker has nothing in between
+(retention): delivery goes on from there, with a health line. Changelog partitions are not
+checked: compaction leaves holes in them."""
 
 from __future__ import annotations
 
@@ -49,6 +52,7 @@ class OrderedConsumer(faust_kafka.Consumer):
         self._last_fetch: dict[TP, int] = {}  # per partition: the last offset the batch fetched
         self._fetch_task: asyncio.Task[Any] | None = None  # the task running the fetch loop
         self._owed: set[TP] = set()  # fetched, not delivered, not fetched again yet (flow stopped)
+        self._unsought: set[TP] = set()  # records held back before its seek's offsets were known
         self.callback = self._recording(self.callback)
 
     def _inputs(self) -> list[TP]:
@@ -70,7 +74,12 @@ class OrderedConsumer(faust_kafka.Consumer):
         the last assignment (that one's own seek is coming)."""
         if epoch == self._epoch:
             self._next.update(offsets)
-            self._owed -= offsets.keys()
+            # Records held back while this seek was under way may have been fetched after it
+            # (the client seeks one partition per round trip, and the fetch goes on meanwhile):
+            # behind the client's position, they come again only if fetched again.
+            held = offsets.keys() & self._unsought
+            self._owed = (self._owed - offsets.keys()) | held
+            self._unsought -= offsets.keys()
 
     async def _seek_to(self, offsets: Mapping[TP, int]) -> None:
         """Seek to offsets (the driver resets Faust's read offsets: records from there on come
@@ -104,6 +113,7 @@ class OrderedConsumer(faust_kafka.Consumer):
         self._next.clear()  # each partition waits for its seek after this rebalance's recovery
         self._refetched.clear()
         self._owed.clear()
+        self._unsought.clear()
 
     async def on_partitions_assigned(self, assigned: set[TP], generation_id: int = 0) -> None:
         self._reassigned()
@@ -136,8 +146,10 @@ class OrderedConsumer(faust_kafka.Consumer):
         # Every record delivered has been handed on by now. What was fetched and not delivered
         # (held back, cancelled, left in the batch, of a partition Faust did not take records
         # of) is behind the client's position: fetch it again.
-        missing = {tp: self._next[tp] for tp in self._owed if tp in self._next}
-        for tp, last in self._last_fetch.items():
+        fetched = self._last_fetch  # a partition fetched again: the check below decides
+        missing = {tp: self._next[tp] for tp in self._owed - fetched.keys() if tp in self._next}
+        self._owed -= fetched.keys()
+        for tp, last in fetched.items():
             expected = self._next.get(tp)
             if expected is not None and expected <= last:
                 missing[tp] = expected
@@ -146,8 +158,11 @@ class OrderedConsumer(faust_kafka.Consumer):
 
     def _deliverable(self, tp: TP, offset: int, batch: int, held: set[TP]) -> bool:
         expected = self._next.get(tp)
-        if expected is None or tp in held:
-            return False  # not sought since its assignment, or already held back in this batch
+        if expected is None:
+            self._unsought.add(tp)
+            return False  # not sought since its assignment: its seek is coming (``_expect``)
+        if tp in held:
+            return False  # already held back in this batch
         if offset < expected:
             return False  # fetched before a seek forward: delivered already, or committed
         refetched = self._refetched.pop(tp, None)

@@ -104,6 +104,32 @@ async def test_records_fetched_after_a_rebalance_wait_for_its_seek(loop: Loop) -
     assert loop.delivered == [2, 3, 4, 5, 6, 7, 8] and loop.sought == []
 
 
+async def test_records_fetched_while_the_seek_was_under_way_are_fetched_again(
+    loop: Loop,
+) -> None:
+    # Given a rebalance whose seek of the partition to 141 is made, and a batch fetched from
+    # there before the seek returns (the client seeks one partition per round trip): held back
+    await loop.batch(141, 142, 143)
+    assert loop.delivered == []
+    # When the seek returns, and the next batch has nothing of the partition (nothing new)
+    sought(loop.consumer, {TOPIC: 141})
+    await loop.batch(1, tp=OTHER)
+    # Then the partition is fetched again from 141, and delivered from there
+    assert loop.sought == [{TOPIC: 141}]
+    await loop.batch(141, 142, 143)
+    assert loop.delivered == [141, 142, 143] and loop.sought == [{TOPIC: 141}]
+
+
+async def test_a_partition_held_before_its_seek_and_fetched_since_is_not_sought_again(
+    loop: Loop,
+) -> None:
+    await loop.batch(7, 8)  # before the seek's answer
+    sought(loop.consumer, {TOPIC: 6})
+    await loop.batch(6, 7, 8)  # fetched from the sought offset meanwhile
+    await loop.batch(1, tp=OTHER)
+    assert loop.delivered == [6, 7, 8] and loop.sought == []
+
+
 async def test_a_cancelled_delivery_holds_back_what_follows_and_seeks_back_to_it(
     loop: Loop,
 ) -> None:
