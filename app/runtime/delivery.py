@@ -32,15 +32,15 @@ from typing import Any
 
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
-from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, Message
 
 from app.observability.logs import health
+from app.runtime.eager import EagerConsumer
 
 log = logging.getLogger(__name__)
 
 
-class OrderedConsumer(faust_kafka.Consumer):
+class OrderedConsumer(EagerConsumer):
     """Faust's consumer that delivers each input partition in offset order, from its seek on."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
