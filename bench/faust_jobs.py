@@ -3,9 +3,10 @@
 Environment: ``BENCH_JOB`` (forward | stateful), ``BENCH_VARIANT`` (defaults: Faust out of the
 box, ``await topic.send`` per event, one event at a time; ours: Faust as our app runs it, on
 the same extension points: the settings of ``app/runtime/performance.py`` and uvloop, the app's
-``OrdersApp`` (its consumer's ordered fetches and commits after acks, its idempotent producer,
-its flow control), the batches of ``app/runtime/batches.py``, sends straight to the producer
-(``app/runtime/sends.py``) and the table on the record cache (``CachedTable``)),
+``OrdersApp`` (its consumer's inline delivery, ordered fetches and commits after acks, its
+idempotent producer, its flow control), the batches of ``app/runtime/batches.py``, sends
+straight to the producer (``app/runtime/sends.py``) and the table on the record cache
+(``CachedTable``)),
 ``BENCH_INPUT``, ``BENCH_OUTPUT``, ``BENCH_GROUP``; the broker comes from ``BROKER_URL``.
 """
 
