@@ -159,10 +159,18 @@ async def drain_and_commit(consumer: ConsumerT, during: str) -> None:
     holding, started = in_flight.count, time.monotonic()
     behind = lagging = frontier.behind(generation)
     deadline = started + settings.drain_timeout
+    # A record taken after this can still be in hand at the deadline: the catch-up stops there
+    # (what is left comes again), and what is in flight has the longest handling to finish.
+    last_take = deadline - settings.longest_handling()
+    left = 0
     while (in_flight.count or behind) and time.monotonic() < deadline:
+        if behind and time.monotonic() >= last_take:
+            left, behind = behind, 0
+            frontier.close()
         await asyncio.sleep(DRAIN_POLL)
-        behind = frontier.behind(generation)
-    unfinished = in_flight.count + behind
+        if not frontier.closed:
+            behind = frontier.behind(generation)
+    unfinished = in_flight.count + behind + left
     frontier.close()  # in the step that saw nothing in flight: nothing taken after it
     await asyncio.sleep(0.05)  # the agents' streams acknowledge what was just finished
     await record_cache.flushed(COMMIT_WAIT)  # partitions leave with their writes on the broker
@@ -172,7 +180,7 @@ async def drain_and_commit(consumer: ConsumerT, during: str) -> None:
         during=during,
         inFlight=holding,
         finished=holding - min(holding, in_flight.count),
-        caughtUp=lagging - behind,
+        caughtUp=max(0, lagging - behind - left),
         unfinished=unfinished,
         committed=bool(committed),
         seconds=round(time.monotonic() - started, 3),

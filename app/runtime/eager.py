@@ -48,6 +48,8 @@ class Started:
             try:
                 sent = yield yielded
             except BaseException as exc:  # a cancellation (or a close): into the coroutine
+                if inspect.getcoroutinestate(coro) == inspect.CORO_CLOSED:
+                    raise  # closed by ``wait_first`` when it lost the race: nothing to tell it
                 try:
                     yielded = coro.throw(exc)
                 except StopIteration as stop:

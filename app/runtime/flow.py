@@ -41,8 +41,11 @@ class Frontier:
         self.closed = False  # a drain ended: nothing more is taken until the flow resumes
 
     def took(self, tp: TP, offset: int, flowing: bool) -> bool:
-        """Whether a reader takes this record now: always while the flow runs (the frontier
-        moves), only below the frontier while it is stopped, never once the drain is over."""
+        """Whether a reader takes this record now: while the flow runs, always (the frontier
+        moves); while it is stopped, only at or below the frontier; never once the drain closed
+        the generation."""
+        if self.closed:
+            return False
         last = self.offsets.get(tp, -1)
         if flowing:
             if offset > last:
@@ -54,8 +57,10 @@ class Frontier:
         """A reader's queue when the flow stops: only what some reader took stays in it."""
         offsets = self.offsets
         kept = [e for e in queue._queue if e.message.offset <= offsets.get(e.message.tp, -1)]
-        queue.clear()  # as Faust clears it (records, errors, blocked putters), then refilled
+        queue._queue.clear()
         queue._queue.extend(kept)
+        queue._errors.clear()  # as Faust's clear; a put waiting for room in a full queue is kept:
+        # its record may be one another reader took (``close`` cancels what is left)
 
     def behind(self, generation: int) -> int:
         """How many records of this generation that a reader took still wait in another's

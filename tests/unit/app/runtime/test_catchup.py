@@ -139,3 +139,29 @@ async def test_the_frontier_moves_for_a_whole_batch_before_its_filters_run(
     await asyncio.sleep(0.05)
     assert lagging.handled == [0, 1, 2]
     await lagging.stop()
+
+
+async def test_the_catch_up_stops_in_time_for_what_is_in_hand_to_finish_before_the_deadline(
+    app: OrdersApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record taken later than the longest handling before the drain's deadline could still be
+    handled when the next owner takes it: the catch-up stops there, what is left comes again."""
+    lines: list[dict[str, Any]] = []
+    monkeypatch.setattr(durability, "health", lambda event, **f: lines.append({"e": event, **f}))
+    quick = SimpleNamespace(drain_timeout=0.4, longest_handling=lambda: 0.3)
+    monkeypatch.setattr(durability, "settings", quick)
+    ahead, behind = two_readers(app)
+    records(app, ahead, behind, offsets=range(3))
+    slow = SlowReader(behind)
+    await asyncio.sleep(0.01)  # it holds offset 0
+    await one_batch(ahead)
+    app.flow_control.suspend()
+    app.flow_control.clear()
+    drain = asyncio.ensure_future(drain_and_commit(await fake_consumer(app), "rebalance"))
+    await asyncio.sleep(0.2)  # past the last take (0.1 s in): 1 and 2 are no longer taken
+    slow.gate.set()
+    await asyncio.wait_for(drain, 5)
+    assert slow.handled == [0]
+    [line] = lines
+    assert line["unfinished"] == 2 and line["caughtUp"] == 0, line
+    await slow.stop()

@@ -111,3 +111,21 @@ def test_start_runs_to_the_first_suspension_only() -> None:
     done, rest = start(two_steps())
     assert not done and steps == [1]
     rest.coro.close()
+
+
+async def test_a_delivery_closed_after_it_lost_the_race_takes_its_cancellation_quietly() -> None:
+    # Given a delivery that suspended, its rest running in a task that has taken a step
+    async def delivery() -> None:
+        await asyncio.sleep(10)
+
+    coro = delivery()
+    done, rest = start(coro)
+    assert not done
+    task = asyncio.ensure_future(rest)
+    await asyncio.sleep(0)
+    # When mode's wait_first cancels it and ours closes the coroutine, in that order
+    task.cancel()
+    coro.close()
+    # Then the task ends cancelled (not "cannot reuse already awaited coroutine")
+    with pytest.raises(asyncio.CancelledError):
+        await task
