@@ -6,7 +6,7 @@ import asyncio
 import atexit
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,7 +20,7 @@ from app.runtime import drills, local_state, record_cache
 from app.runtime.flow import FlowControl
 from app.runtime.inflight import in_flight
 from app.runtime.rewind import RewindingConsumer
-from app.runtime.sends import failed_sends, keep_until_acked, unacked_sends
+from app.runtime.sends import InOrder, failed_sends, keep_until_acked, unacked_sends
 from app.settings import settings
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,8 @@ class IdempotentProducer(faust_kafka.Producer):
     changelog writes included.
 
     Every record it is given is tracked until the broker has it (``DurableConsumer`` waits for
-    them before a commit): table changelogs (``send_soon``, buffered), our sends, and Faust's own
+    them before a commit): table changelogs (a record cache's flushes, ``send_in_order``; Faust's
+    ``send_soon`` for the rest), our sends, and Faust's own
     — the ``group_by`` repartition forward was not tracked when tracking was per call site, and
     a commit passed a forward still in the client's buffer: a kill -9 lost a confirmation from a
     user's totals (issue 17)."""
@@ -109,6 +110,16 @@ class IdempotentProducer(faust_kafka.Producer):
     def send_soon(self, fut: Any) -> None:
         keep_until_acked(fut)
         super().send_soon(fut)
+
+    @cached_property
+    def in_order(self) -> InOrder:
+        return InOrder()
+
+    def send_in_order(
+        self, topic: str, partition: int, records: Sequence[tuple[bytes, bytes | None]]
+    ) -> asyncio.Future[int]:
+        """A record cache's flush of one partition: batches, no buffer (``InOrder``)."""
+        return self.in_order.send(self._ensure_producer(), topic, partition, records)
 
 
 class IdempotentTransport(faust_kafka.Transport):

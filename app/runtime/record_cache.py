@@ -199,12 +199,7 @@ class CachedStore(rocksdb.Store):
                     else:
                         batch.put(key, value)
                 self._db_for_partition(partition).write(batch)
-                futures = [
-                    self.table.send_changelog(
-                        partition, key, value, key_serializer="raw", value_serializer="raw"
-                    )
-                    for key, value in keys.items()
-                ]
+                landed = self.table.send_flush(partition, list(keys.items()))  # type: ignore[attr-defined]
             except Exception as exc:  # kept (with its writes): the next commit stops the worker
                 log.exception("%s/%d: flush failed", self.table.name, partition)
                 failed_sends.append(f"flush of {self.table.name}/{partition}: {exc!r}")
@@ -212,9 +207,9 @@ class CachedStore(rocksdb.Store):
                     acked.set_exception(exc)
                 continue
             if (acked := self.acked.pop(partition, None)) is not None:
-                outbox.all_of([f for f in futures if isinstance(f, asyncio.Future)], acked)
-            if futures and isinstance(futures[-1], asyncio.Future):
-                self.landing[partition] = futures[-1]
+                outbox.all_of([landed] if isinstance(landed, asyncio.Future) else [], acked)
+            if isinstance(landed, asyncio.Future):
+                self.landing[partition] = landed
             del self.dirty[partition]
             sent += len(keys)
             _bound["held"] -= len(keys)

@@ -3,10 +3,13 @@ changelog writes known to the running handler's outbox; and the same on a record
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import faust
-from faust.types import FutureMessage, StoreT
+from faust.types import TP, FutureMessage, StoreT
 from yarl import URL
 
 from app.runtime import outbox
@@ -56,12 +59,23 @@ class CachedTable(CheckedTable):
             options=self.options,
         )
 
-    def send_changelog(self, *args: Any, **kwargs: Any) -> FutureMessage:
-        """A flush's records: the handlers' events wait for the partition's flush future
-        (``CachedStore.acked``), not for whichever handler's context the flush runs in."""
-        if isinstance(self.data, CachedStore):
-            return faust.Table.send_changelog(self, *args, **kwargs)
-        return super().send_changelog(*args, **kwargs)
+    def send_flush(
+        self, partition: int, records: Sequence[tuple[bytes, bytes | None]]
+    ) -> asyncio.Future[int]:
+        """A flush's records for one partition, as batches (``IdempotentProducer.send_in_order``),
+        not Faust's ``send_changelog`` per record. The handlers' events wait for the partition's
+        flush future (``CachedStore.acked``), not for whichever handler's context the flush runs
+        in. Once they are on the broker the store keeps their last offset, as Faust does for each
+        record it sends (where a recovery of this partition may start reading)."""
+        tp = TP(self.changelog_topic.get_topic_name(), partition)
+        producer: Any = self.app.producer  # the worker's ``IdempotentProducer``
+        fut: asyncio.Future[int] = producer.send_in_order(tp.topic, partition, records)
+        fut.add_done_callback(partial(self._flush_landed, tp))
+        return fut
+
+    def _flush_landed(self, tp: TP, fut: asyncio.Future[int]) -> None:
+        if not fut.cancelled() and fut.exception() is None:
+            self.data.set_persisted_offset(tp, fut.result())
 
     def using_window(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("a windowed table expires keys outside of a record: not cached")

@@ -23,8 +23,8 @@ class Changelog:
 
     sent: list[tuple[int, bytes, bytes | None]] = field(default_factory=list)
 
-    def send_changelog(self, partition: int, key: bytes, value: bytes | None, **_: Any) -> None:
-        self.sent.append((partition, key, value))
+    def send_flush(self, partition: int, records: list[tuple[bytes, bytes | None]]) -> Any:
+        self.sent.extend((partition, key, value) for key, value in records)
 
 
 @dataclass

@@ -76,7 +76,7 @@ def test_a_flush_that_fails_keeps_its_writes_and_is_recorded(
     def broken(*_: Any, **__: Any) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(store.table, "send_changelog", broken)
+    monkeypatch.setattr(store.table, "send_flush", broken)
     assert record_cache.flush_all() == 0  # recorded, not raised: the commit refuses to pass it
     assert failed and record_cache.held() == 1
     assert store.get(b"a") == b"1"

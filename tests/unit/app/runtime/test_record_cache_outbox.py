@@ -24,14 +24,14 @@ __all__ = ["store"]  # the fixture
 
 
 class AckedTable(FakeTable):
-    """Each changelog record's ack is a future the test resolves (the broker's answer)."""
+    """Each flush's ack is a future the test resolves (the broker's answer)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.acks: list[asyncio.Future[None]] = []
 
-    def send_changelog(self, partition: int, key: bytes, value: bytes | None, **_: Any) -> Any:
-        super().send_changelog(partition, key, value)
+    def send_flush(self, partition: int, records: list[tuple[bytes, bytes | None]]) -> Any:
+        super().send_flush(partition, records)
         ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.acks.append(ack)
         return keep_until_acked(ack)  # as the worker's producer does with every send
