@@ -8,8 +8,10 @@ import pytest
 from domain.admission import PartitionLag, Path, Sample, admit, ahead, worst
 
 
-def lag_of(*samples: tuple[float, int, int], window: float = 10.0) -> float:
-    lag = PartitionLag(window)
+def lag_of(
+    *samples: tuple[float, int, int], window: float = 10.0, keeping_up: float = 0.0
+) -> float:
+    lag = PartitionLag(window, keeping_up)
     for at, committed, end in samples:
         lag.add(Sample(at=at, committed=committed, end=end))
     return lag.seconds()
@@ -35,9 +37,36 @@ def test_a_partition_standing_still_with_records_waiting_grows_with_the_clock() 
     assert lag_of((0, 10, 12), (1, 10, 15), (7, 10, 40)) == pytest.approx(7.0)
 
 
-def test_a_stall_counts_from_the_last_move_of_the_committed_offset() -> None:
-    # moved at 4, still since: 3 s of standing still; its pace (90 in 4 s) drains 10 in < 1 s
-    assert lag_of((0, 0, 100), (4, 90, 100), (7, 90, 100)) == pytest.approx(3.0)
+def test_a_stall_counts_from_when_the_oldest_record_waiting_was_there() -> None:
+    # the 10 records left at 4 were there at 0: 7 s of waiting, though the pace (90 in 4 s)
+    # would drain them in under one
+    assert lag_of((0, 0, 100), (4, 90, 100), (7, 90, 100)) == pytest.approx(7.0)
+
+
+def test_a_partition_that_keeps_up_reads_its_heads_age_whatever_the_rate() -> None:
+    # 2 records a second, each commit (every 2.8 s) takes what came before it: the offset moved
+    # 1 record in the 3 s since records last began to wait, 8 wait: at that "pace" 24 s, which
+    # refused orders at 10 orders/s; the oldest of them came after 110.5: 3 s
+    samples = [
+        (102.5, 219, 219), (103.5, 219, 224), (104.5, 219, 225), (105.5, 225, 226),
+        (106.5, 225, 227), (107.5, 225, 230), (108.5, 230, 230), (109.5, 230, 230),
+        (110.5, 230, 231), (111.5, 231, 235), (112.5, 231, 237), (113.5, 231, 239),
+    ]  # fmt: skip
+    assert lag_of(*samples, keeping_up=4.8) == pytest.approx(3.0)
+    assert lag_of(*samples) == pytest.approx(24.0)  # the pace alone
+
+
+def test_a_head_older_than_a_partition_that_keeps_up_reads_the_workers_pace() -> None:
+    # records waiting since 0, 10 handled a second since, 300 waiting: 30 s ahead, not 6
+    samples = [(0, 0, 100), (2, 20, 200), (4, 40, 300), (6, 60, 360)]
+    assert lag_of(*samples, keeping_up=4.8) == pytest.approx(30.0)
+
+
+def test_a_head_older_than_the_history_counts_from_the_oldest_change_kept() -> None:
+    lag = PartitionLag(10.0, history=3)
+    for at in range(10):  # one record a second, none handled
+        lag.add(Sample(at=at, committed=0, end=at + 1))
+    assert lag.seconds() == pytest.approx(9 - 6)  # the three kept: since 6, 7 and 8
 
 
 def test_catching_up_restarts_the_stall_clock() -> None:
