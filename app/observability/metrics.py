@@ -20,6 +20,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from app.observability.faust_sensor import LeanPrometheusMonitor
 from domain.dead_letter import FailureReason
 
 disable_created_metrics()  # type: ignore[no-untyped-call]  # a *_created series per counter is noise
@@ -62,8 +63,9 @@ for _outcome in SAGA_OUTCOMES:
 
 def faust_monitor() -> PrometheusMonitor:
     """Faust's own Prometheus sensor (messages, events, table operations, sends, rebalances,
-    web requests), named ``faust_*`` whatever the app id, in our registry."""
-    return PrometheusMonitor(metrics=FaustMetrics.create(REGISTRY, "faust"))
+    web requests), named ``faust_*`` whatever the app id, in our registry; its series looked up
+    once (``LeanPrometheusMonitor``)."""
+    return LeanPrometheusMonitor(metrics=FaustMetrics.create(REGISTRY, "faust"))
 
 
 def render() -> bytes:
