@@ -16,8 +16,8 @@ refuse work rather than to alert). Two readings, each right where the other is n
   records as a minute of backlog (``make bench`` at 10 orders/s: 5 of 100 orders refused).
 
 So the projection counts only once the head has waited longer than a partition that keeps up
-lets it (``keeping_up``: a commit interval and two samples): then the workers are behind, and
-the offset moves at their pace.
+lets it (``keeping_up``: a commit interval and its commit, and two samples): then the workers are
+behind, and the offset moves at their pace.
 
 An order passes one partition of each hop of its path: its user's ``orders.commands`` partition,
 its own ``orders.events`` partition, the ``inventory.commands`` partitions of its items and its
@@ -48,12 +48,15 @@ class PartitionLag:
     """One partition's backlog in seconds, from the samples of its offsets.
 
     ``keeping_up``: the oldest age a record waiting on a partition that keeps up may have (a
-    commit interval and two sample intervals); ``window``: the seconds of samples a pace is taken
-    from; ``history``: how many changes of the log end are kept to date the head (at one sample a
-    second, ten minutes: an older head counts from the oldest)."""
+    commit interval, a second for the commit itself, two sample intervals), and the shortest span a
+    pace is taken over; ``window``: the seconds of samples a pace is taken from; ``interval``:
+    the seconds between samples; ``history``: how many changes of the log end are kept to date
+    the head (at one sample a second, ten minutes: an older head counts from the oldest)."""
 
-    def __init__(self, window: float, keeping_up: float = 0.0, history: int = 600) -> None:
-        self.window, self.keeping_up = window, keeping_up
+    def __init__(
+        self, window: float, keeping_up: float = 0.0, interval: float = 1.0, history: int = 600
+    ) -> None:
+        self.window, self.keeping_up, self.interval = window, keeping_up, interval
         self._samples: deque[Sample] = deque()
         # (since, end): the records below ``end`` not below the entry before came after ``since``
         self._ends: deque[tuple[float, int]] = deque(maxlen=history)
@@ -63,8 +66,9 @@ class PartitionLag:
         last = self._samples[-1] if self._samples else None
         if last is None:
             self._ends.append((sample.at, sample.end))
-        elif sample.end != last.end:
-            self._ends.append((last.at, sample.end))  # they were not there at the sample before
+        elif sample.end != last.end:  # they were not there at the sample before; after a gap in
+            # the samples (a broker slow to answer), not dated before one interval
+            self._ends.append((max(last.at, sample.at - self.interval), sample.end))
         while len(self._ends) > 1 and self._ends[0][1] <= sample.committed:
             self._ends.popleft()  # handled: no longer the head
         if sample.end <= sample.committed:
@@ -88,7 +92,7 @@ class PartitionLag:
         first = self._samples[0]
         busy = first if self._busy_since <= first.at else self._first_since(self._busy_since)
         moved, elapsed = last.committed - busy.committed, last.at - busy.at
-        if moved <= 0 or elapsed <= 0:
+        if moved <= 0 or elapsed < self.keeping_up:  # a pace over a few commits is noise
             return age
         return max(waiting * elapsed / moved, age)
 

@@ -58,9 +58,9 @@ class GroupLag:
 
     def __init__(self, bootstrap: str, group: str, window: float) -> None:
         self.bootstrap, self.group, self.window = bootstrap, group, window
-        # the oldest a record waiting on a partition that keeps up gets: the commit's period
-        # and two samples (``domain.admission``)
-        self.keeping_up = app.conf.broker_commit_interval + 2 * settings.admission_interval
+        # the oldest a record waiting on a partition that keeps up gets: a commit's period, a
+        # second for the commit itself (its flush and acks), and two samples (``domain.admission``)
+        self.keeping_up = app.conf.broker_commit_interval + 1.0 + 2 * settings.admission_interval
         self.backlog: dict[LogicalTP, float] = {}
         self._lags: dict[LogicalTP, PartitionLag] = {}
         self._real = {settings.topic_prefix + t: t for t in PATH_TOPICS}
@@ -89,7 +89,9 @@ class GroupLag:
             key = (self._real[tp.topic], tp.partition)
             lag = self._lags.get(key)
             if lag is None:
-                lag = self._lags[key] = PartitionLag(self.window, self.keeping_up)
+                lag = self._lags[key] = PartitionLag(
+                    self.window, self.keeping_up, settings.admission_interval
+                )
             lag.add(Sample(at=now, committed=done, end=ends[tp]))
         self.backlog = {key: lag.seconds() for key, lag in self._lags.items()}
 

@@ -9,6 +9,7 @@ series and their values are Faust's own (``faust_*`` on ``/metrics``); only the 
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from faust.sensors.monitor import Monitor
@@ -20,6 +21,7 @@ class LeanPrometheusMonitor(PrometheusMonitor):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._series: dict[Any, Any] = {}  # (kind, what) -> the labelled child
+        self._streams: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
 
     def _child(self, key: Any, make: Any) -> Any:
         child = self._series.get(key)
@@ -50,18 +52,19 @@ class LeanPrometheusMonitor(PrometheusMonitor):
         metrics = self._metrics
         metrics.total_events.inc()
         metrics.total_active_events.inc()
-        # keyed by the stream object (kept alive here, so its id is not reused)
-        _, child = self._child(
-            ("stream", id(stream)),
-            lambda: (
-                stream,
-                metrics.total_events_per_stream.labels(
-                    stream=f"stream.{self._stream_label(stream)}.events"
-                ),
-            ),
-        )
+        child = self._streams.get(stream)  # an agent restarted makes a new stream: not kept
+        if child is None:
+            label = f"stream.{self._stream_label(stream)}.events"
+            child = self._streams[stream] = metrics.total_events_per_stream.labels(stream=label)
         child.inc()
         return state
+
+    def _clear_partition_related_metrics(self) -> None:
+        """Faust removes the per-topic and per-partition series at each rebalance: a series kept
+        here would go on counting unexported. They are looked up again."""
+        super()._clear_partition_related_metrics()
+        for key in [k for k in self._series if k[0] in ("topic", "tp", "sent")]:
+            del self._series[key]
 
     def _table_op(self, table: CollectionT, operation: str) -> Any:
         return self._child(

@@ -10,6 +10,9 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
+from aiokafka.errors import MessageSizeTooLargeError
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
+
 unacked_sends: set[asyncio.Future[Any]] = set()
 failed_sends: list[str] = []
 
@@ -69,17 +72,32 @@ class InOrder:
     may swap; a changelog's order is its latest value, so each waits for the one before."""
 
     def __init__(self) -> None:
-        self._handed: dict[tuple[str, int], asyncio.Future[None]] = {}
+        # (topic, partition) -> the client, the last flush's hand-over, the last flush
+        self._last: dict[tuple[str, int], tuple[Any, asyncio.Future[None], asyncio.Future[int]]]
+        self._last = {}
 
     def send(
         self, client: Any, topic: str, partition: int, records: Sequence[tuple[bytes, bytes | None]]
     ) -> asyncio.Future[int]:
         """A future (tracked until acked) of the offset of the last of ``records``."""
-        before = self._handed.get((topic, partition))
-        handed = self._handed[topic, partition] = asyncio.get_running_loop().create_future()
+        if not records:
+            raise ValueError(f"an empty flush of {topic}/{partition}")
+        before: asyncio.Future[Any] | None = None
+        if (last := self._last.get((topic, partition))) is not None:
+            # a client of its own (the producer restarted) keeps no order with the one before:
+            # then the flush before must be on the broker, not only handed over
+            before = last[1] if last[0] is client else last[2]
+        handed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         task = asyncio.ensure_future(_in_batches(client, topic, partition, records, before, handed))
+        task.add_done_callback(partial(_handed_over, handed))  # also when cancelled unstarted
+        self._last[topic, partition] = (client, handed, task)  # before its first step too
         keep_until_acked(task)
         return task
+
+
+def _handed_over(handed: asyncio.Future[None], _: Any) -> None:
+    if not handed.done():
+        handed.set_result(None)
 
 
 async def _in_batches(
@@ -87,13 +105,19 @@ async def _in_batches(
     topic: str,
     partition: int,
     records: Sequence[tuple[bytes, bytes | None]],
-    before: asyncio.Future[None] | None,
+    before: asyncio.Future[Any] | None,
     handed: asyncio.Future[None],
 ) -> int:
+    acks: list[tuple[Any, int]] = []  # a batch's future, its records
     try:
         if before is not None:
             await asyncio.wait([before])
-        acks: list[tuple[Any, int]] = []  # a batch's future, its records
+        for key, value in records:  # as ``AIOKafkaProducer.send`` checks, before any is handed:
+            size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, [])
+            if size > client._max_request_size:  # the broker would refuse it, and its sequence
+                raise MessageSizeTooLargeError(  # number would fail every batch after it
+                    f"a {topic}/{partition} record of {size} bytes, over max_request_size"
+                )
         batch, count = client.create_batch(), 0
         for key, value in records:
             if batch.append(key=key, value=value, timestamp=None) is None:  # full: the next
@@ -102,7 +126,11 @@ async def _in_batches(
                 batch.append(key=key, value=value, timestamp=None)  # a first record always fits
             count += 1
         acks.append((await client.send_batch(batch, topic, partition=partition), count))
+    except BaseException:
+        for ack, _ in acks:  # handed over before the failure: their failures are read
+            ack.add_done_callback(lambda fut: fut.cancelled() or fut.exception())
+        raise
     finally:
-        handed.set_result(None)
+        _handed_over(handed, None)
     done = await asyncio.gather(*(ack for ack, _ in acks))  # every failure retrieved
     return int(done[-1].offset) + acks[-1][1] - 1

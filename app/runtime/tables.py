@@ -74,8 +74,16 @@ class CachedTable(CheckedTable):
         return fut
 
     def _flush_landed(self, tp: TP, fut: asyncio.Future[int]) -> None:
-        if not fut.cancelled() and fut.exception() is None:
-            self.data.set_persisted_offset(tp, fut.result())
+        """Not for a partition that left meanwhile: its next owner may have written after this
+        flush, and an offset above what this store holds would skip those records when the
+        partition comes back (Faust's per-record callback has that hole). Lower is always safe:
+        a recovery reads more."""
+        store = self.data
+        if fut.cancelled() or fut.exception() is not None:
+            return
+        # open (not revoked) and not dropped as a partition that left
+        if isinstance(store, CachedStore) and tp.partition in store._dbs.keys() - store.gone:
+            store.set_persisted_offset(tp, fut.result())
 
     def using_window(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("a windowed table expires keys outside of a record: not cached")

@@ -141,3 +141,20 @@ def test_an_overload_is_read_at_the_workers_pace_from_when_records_began_to_wait
     # idle until 10, then records pile up: 30 handled in the 3 s since, 360 waiting: 36 s
     samples = [(0, 0, 0), (5, 10, 10), (10, 10, 100), (11, 10, 200), (13, 40, 400)]
     assert lag_of(*samples) == pytest.approx(360 / 10)
+
+
+def test_records_that_came_during_a_gap_in_the_samples_are_not_dated_before_one_interval() -> None:
+    # the broker did not answer for 11 s: what came meanwhile came in the last interval, as far
+    # as a partition that keeps up is concerned (not 11 s of waiting: orders would be refused)
+    samples = [(0, 100, 100), (1, 100, 100), (12, 195, 200), (13, 195, 210), (14, 195, 220)]
+    assert lag_of(*samples, keeping_up=5.8) == pytest.approx(3.0)  # since 11 (12 - 1)
+
+
+def test_slow_commits_at_a_low_rate_read_as_the_heads_age() -> None:
+    # one record a second, a commit every 4.5 s (a slow flush): never a pace over a few commits
+    samples, committed = [], 0
+    for at in range(60):
+        if at % 9 in (0, 4):  # commits at 0, 4, 9, 13 … (4.5 s apart on average)
+            committed = at
+        samples.append((float(at), committed, at + 1))
+    assert max(lag_of(*samples[: n + 1], keeping_up=5.8) for n in range(60)) <= 5.8

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from aiokafka.errors import MessageSizeTooLargeError
 
 from app.runtime.sends import InOrder, failed_sends, unacked_sends
 
@@ -30,6 +31,7 @@ class Client:
 
     def __init__(self, batch_records: int = 100) -> None:
         self.batch_records = batch_records
+        self._max_request_size = 1000  # aiokafka's setting, read as ``AIOKafkaProducer.send`` does
         self.handed: list[tuple[str, int, list[tuple[bytes, bytes | None]]]] = []
         self.acks: list[asyncio.Future[Any]] = []
         self.rooms: dict[int, asyncio.Event] = {}  # a partition's hand-over waits for its room
@@ -120,3 +122,47 @@ async def test_a_refused_flush_fails_its_future_and_the_next_one_still_goes() ->
     assert await second == 7
     await asyncio.sleep(0)
     assert failed_sends == ["RuntimeError('MessageSizeTooLarge')"]  # the commit refuses to pass
+
+
+async def test_a_record_over_the_request_size_fails_its_flush_before_any_hand_over() -> None:
+    client, sender = Client(), InOrder()
+    refused = sender.send(client, "t-changelog", 0, [*records("a"), (b"big", b"x" * 2000)])
+    with pytest.raises(MessageSizeTooLargeError):
+        await refused
+    assert client.handed == []  # no sequence number spent on a batch the broker refuses
+    after = sender.send(client, "t-changelog", 0, records("b"))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    client.ack_all()
+    assert await after == 0
+
+
+async def test_a_flush_cancelled_before_it_began_does_not_hold_the_next() -> None:
+    client, sender = Client(), InOrder()
+    sender.send(client, "t-changelog", 0, records("a")).cancel()
+    after = sender.send(client, "t-changelog", 0, records("b"))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert client.handed == [("t-changelog", 0, records("b"))]
+    client.ack_all()
+    assert await after == 0
+
+
+async def test_a_new_client_waits_for_the_flush_before_to_be_on_the_broker() -> None:
+    old, new, sender = Client(), Client(), InOrder()
+    first = sender.send(old, "t-changelog", 0, records("a"))
+    second = sender.send(new, "t-changelog", 0, records("a"))  # the producer restarted
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert old.handed and not new.handed  # handed over is not enough across clients
+    old.ack_all()
+    assert await first == 0
+    for _ in range(3):
+        await asyncio.sleep(0)
+    new.ack_all(base=1)
+    assert await second == 1
+
+
+def test_an_empty_flush_is_a_bug_said_at_once() -> None:
+    with pytest.raises(ValueError, match="empty flush"):
+        InOrder().send(Client(), "t-changelog", 0, [])

@@ -3,6 +3,8 @@ flush writes and sends, what a revoke drops, and a flush that fails."""
 
 from __future__ import annotations
 
+import asyncio
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,6 +13,7 @@ from faust.types import TP
 
 from app.runtime import record_cache
 from app.runtime.record_cache import CachedStore
+from app.runtime.tables import CachedTable
 from tests.unit.app.runtime.cached_store import in_partition, sent, store
 
 __all__ = ["store"]  # the fixture
@@ -81,3 +84,28 @@ def test_a_flush_that_fails_keeps_its_writes_and_is_recorded(
     assert failed and record_cache.held() == 1
     assert store.get(b"a") == b"1"
     del ev
+
+
+def landed(store: CachedStore, partition: int, result: int | BaseException) -> None:
+    """``CachedTable._flush_landed`` for ``store``: its flush of ``partition`` acknowledged."""
+    fut: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+    if isinstance(result, BaseException):
+        fut.set_exception(result)
+    else:
+        fut.set_result(result)
+    table = SimpleNamespace(data=store)
+    CachedTable._flush_landed(table, TP("t-changelog", partition), fut)  # type: ignore[arg-type]
+
+
+async def test_a_landed_flush_keeps_its_last_offset_once_and_only_where_it_belongs(
+    store: CachedStore,
+) -> None:
+    tp1, tp2 = TP("t-changelog", 1), TP("t-changelog", 2)
+    store._db_for_partition(1), store._db_for_partition(2)  # both open here
+    landed(store, 1, 41)
+    assert store.persisted_offset(tp1) == 41  # where a recovery of the partition starts
+    landed(store, 1, RuntimeError("refused"))
+    assert store.persisted_offset(tp1) == 41  # a failed flush keeps nothing
+    store.drop({2}, "partition revoked")  # left before its ack came: the next owner writes on
+    landed(store, 2, 99)
+    assert store.persisted_offset(tp2) is None  # higher than this store holds would skip theirs
