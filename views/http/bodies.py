@@ -7,9 +7,11 @@ from typing import TypeVar
 
 import orjson
 from aiohttp import web
+from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ValidationError
 
 from app.observability import tracing
+from app.settings import settings
 from app.topics import BY_NAME
 from domain import envelope
 from domain.envelope import Envelope
@@ -66,11 +68,19 @@ async def publish(body: Message, *, event_id: uuid.UUID | None = None) -> Envelo
     """Write one message and wait until the broker has it (acks=all) before answering."""
     env = envelope.build(body, correlation_id=getattr(body, "orderId", None), event_id=event_id)
     topic = BY_NAME[body.stream]
-    with tracing.producing(
-        body.stream, env.eventType, env.eventId
-    ) as headers:  # the request's span continues in every worker the message reaches
-        sent = await topic.send(
-            key=envelope.key_of(body).encode(), value=envelope.dumps(env), headers=headers
+    try:
+        with tracing.producing(
+            body.stream, env.eventType, env.eventId
+        ) as headers:  # the request's span continues in every worker the message reaches
+            sent = await topic.send(
+                key=envelope.key_of(body).encode(), value=envelope.dumps(env), headers=headers
+            )
+            await sent
+    except KafkaError as exc:  # the broker did not take it (down, no leader, timed out): a 503
+        detail = (
+            f"the broker did not acknowledge {env.eventType} ({type(exc).__name__}); it may "
+            "have been written: a retry with the same Idempotency-Key is safe"
         )
-        await sent
+        retry = {"Retry-After": str(settings.retry_after)}
+        raise BadRequestError(problem(503, "unavailable", detail, headers=retry)) from exc
     return env

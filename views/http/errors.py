@@ -8,10 +8,11 @@ import logging
 from aiohttp import web
 
 log = logging.getLogger(__name__)
+_BODY_HEADERS = frozenset({"content-type", "content-length"})  # of aiohttp's text body, not ours
 
 
 class BadRequestError(Exception):
-    """Raised by a view to answer a 4xx it has built (bad JSON, invalid fields)."""
+    """Raised by a view to answer an error it has built (bad JSON, invalid fields, a 503)."""
 
     def __init__(self, response: web.Response) -> None:
         self.response = response
@@ -32,7 +33,10 @@ async def json_errors(request: web.Request, handler):  # type: ignore[no-untyped
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return problem(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+        kept = {k: v for k, v in exc.headers.items() if k.lower() not in _BODY_HEADERS}
+        return problem(  # its headers kept (``Allow`` on a 405)
+            exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason, kept
+        )
     except asyncio.CancelledError:
         raise
     except Exception as exc:
