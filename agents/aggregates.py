@@ -8,6 +8,7 @@ from faust.streams import current_event
 
 from app.application import app
 from app.runtime.intake import consume, send_envelope
+from app.runtime.senders import sends
 from app.settings import settings
 from app.topics import orders_events_topic
 from domain import aggregates, envelope
@@ -57,6 +58,7 @@ async def aggregate(parsed: Parsed) -> None:
 
 
 @app.agent(orders_events_topic, name="aggregate-users")
+@sends(UserTotals)
 async def aggregate_users(stream):  # type: ignore[no-untyped-def]
     """Reads ``orders.events`` regrouped by userId (a Faust group_by repartition); changes
     ``user-aggregates``, ``revenue-hourly`` and ``orders-per-minute``; snapshots are sent by

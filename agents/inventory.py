@@ -6,10 +6,11 @@ import faust
 
 from app.application import app
 from app.runtime.intake import consume, send_envelope
+from app.runtime.senders import sends
 from app.topics import inventory_commands_topic
 from domain import inventory
 from domain.envelope import Parsed
-from domain.messages import InventoryCommand
+from domain.messages import CatalogItem, InventoryCommand, StockReserved, StockUnavailable
 from tables.inventory import Settlement, stock_levels, stock_settlements
 
 
@@ -33,6 +34,7 @@ async def apply_stock_command(parsed: Parsed) -> None:
 
 
 @app.agent(inventory_commands_topic, name="manage-inventory")
+@sends(StockReserved, StockUnavailable, CatalogItem)
 async def manage_inventory(stream):  # type: ignore[no-untyped-def]
     """Reads ``inventory.commands``; changes ``stock-levels`` and ``stock-settlements``; sends
     StockReserved / StockUnavailable to ``orders.events`` and catalog entries to

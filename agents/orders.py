@@ -6,10 +6,18 @@ from app.adapters.catalog import catalog
 from app.adapters.catalog import caught_up as catalog_caught_up
 from app.application import app
 from app.runtime.intake import consume, send_envelope
+from app.runtime.senders import sends
 from app.topics import orders_commands_topic
 from domain import orders
 from domain.envelope import Parsed
-from domain.messages import CancelOrder, PlaceOrder
+from domain.messages import (
+    CancelOrder,
+    CartCleared,
+    OrderCancellationRequested,
+    OrderCreated,
+    OrderRejected,
+    PlaceOrder,
+)
 from domain.types import now_utc
 from tables.orders import order_decisions
 from tables.users import user_profiles
@@ -30,6 +38,7 @@ async def decide_order(parsed: Parsed) -> None:
 
 
 @app.agent(orders_commands_topic, name="handle-orders")
+@sends(OrderCreated, OrderRejected, OrderCancellationRequested, CartCleared)
 async def handle_orders(stream):  # type: ignore[no-untyped-def]
     """Reads ``orders.commands`` (keyed by userId, so the customer's profile is local); changes
     ``order-decisions``; sends OrderCreated / OrderRejected (and CartCleared after a checkout)."""

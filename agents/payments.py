@@ -5,11 +5,18 @@ from __future__ import annotations
 from app.adapters import gateway
 from app.application import app
 from app.runtime.intake import consume, send_envelope
+from app.runtime.senders import sends
 from app.settings import settings
 from app.topics import payments_commands_topic
 from domain import payments
 from domain.envelope import Parsed
-from domain.messages import AuthorizePayment, VoidPayment
+from domain.messages import (
+    AuthorizePayment,
+    PaymentAuthorized,
+    PaymentRejected,
+    PaymentVoided,
+    VoidPayment,
+)
 from domain.types import now_utc
 from tables.payments import payment_records
 
@@ -28,6 +35,7 @@ async def process_payment(parsed: Parsed) -> None:
 
 
 @app.agent(payments_commands_topic, name="process-payments")
+@sends(PaymentAuthorized, PaymentRejected, PaymentVoided)
 async def process_payments(stream):  # type: ignore[no-untyped-def]
     """Reads ``payments.commands``; changes ``payment-records``; sends PaymentAuthorized /
     PaymentRejected to ``orders.events``. Up to ``ORDERS_PAYMENT_CONCURRENCY`` commands at a

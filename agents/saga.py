@@ -12,11 +12,22 @@ from app.observability import metrics
 from app.runtime.assignment import owned_partitions
 from app.runtime.intake import consume, send_envelope
 from app.runtime.partitioning import partition_for
+from app.runtime.senders import sends
 from app.settings import settings
 from app.topics import orders_events_topic
 from domain import envelope
 from domain.envelope import Parsed
-from domain.messages import OrderMessage, OrderTimedOut
+from domain.messages import (
+    AuthorizePayment,
+    CommitStock,
+    OrderCancelled,
+    OrderConfirmed,
+    OrderMessage,
+    OrderTimedOut,
+    ReleaseStock,
+    ReserveStock,
+    VoidPayment,
+)
 from domain.saga import SagaState, decide, ended
 from domain.types import now_utc
 from tables.saga import sagas
@@ -49,6 +60,16 @@ async def run_saga(parsed: Parsed) -> None:
 
 
 @app.agent(orders_events_topic, name="run-order-saga")
+@sends(
+    ReserveStock,
+    ReleaseStock,
+    CommitStock,
+    AuthorizePayment,
+    VoidPayment,
+    OrderConfirmed,
+    OrderCancelled,
+    OrderTimedOut,
+)
 async def run_order_saga(stream):  # type: ignore[no-untyped-def]
     """Reads ``orders.events`` (the tracker owns its audit and DLQ); changes ``sagas``; sends
     ReserveStock / ReleaseStock / CommitStock, AuthorizePayment / VoidPayment, OrderConfirmed /

@@ -11,6 +11,18 @@ MAX_QUANTITY = 10_000
 REMEMBERED = 200  # event ids a cart keeps to ignore their redelivery
 
 
+class CartLine(BaseModel):
+    sku: str
+    quantity: int
+
+
+class CartShown(BaseModel):
+    """What ``GET /carts/{userId}`` answers: the lines in the order they were added."""
+
+    userId: str
+    items: list[CartLine]
+
+
 class Cart(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -19,10 +31,8 @@ class Cart(BaseModel):
     applied: list[str] = Field(default_factory=list)
 
     def public(self) -> dict[str, object]:
-        return {
-            "userId": self.userId,
-            "items": [{"sku": s, "quantity": q} for s, q in self.items.items()],
-        }
+        lines = [CartLine(sku=s, quantity=q) for s, q in self.items.items()]
+        return CartShown(userId=self.userId, items=lines).model_dump()
 
 
 def evolve(cart: Cart | None, event: Parsed) -> Cart:

@@ -7,7 +7,27 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.dead_letter import DeadLetter
-from domain.types import UtcDatetime, now_utc, utc_iso
+from domain.types import UtcDatetime, now_utc
+
+
+class DeadLetterShown(DeadLetter):
+    """A DLQ record as ``GET /dlq`` shows it: where it is on ``orders.dlq``, whether redriven."""
+
+    dlqPartition: int
+    dlqOffset: int
+    redrivenAt: UtcDatetime | None = None
+    redrivenBy: str | None = None
+
+
+class DeadLetterStats(BaseModel):
+    """Counts over the whole DLQ: by reason, by original topic, redriven or waiting."""
+
+    total: int
+    byReason: dict[str, int]
+    byTopic: dict[str, int]
+    redriven: int
+    waiting: int
+    oldest: UtcDatetime | None = Field(description="the oldest record's time")
 
 
 class Entry(BaseModel):
@@ -23,13 +43,10 @@ class Entry(BaseModel):
     redrivenBy: str | None = None
 
     def public(self) -> dict[str, object]:
-        return {
-            **self.letter.model_dump(mode="json"),
-            "dlqPartition": self.dlqPartition,
-            "dlqOffset": self.dlqOffset,
-            "redrivenAt": None if self.redrivenAt is None else utc_iso(self.redrivenAt),
-            "redrivenBy": self.redrivenBy,
-        }
+        where = {"dlqPartition": self.dlqPartition, "dlqOffset": self.dlqOffset}
+        redriven = {"redrivenAt": self.redrivenAt, "redrivenBy": self.redrivenBy}
+        shown = DeadLetterShown(**dict(self.letter), **where, **redriven)
+        return shown.model_dump(mode="json")
 
 
 class Filed(BaseModel):
@@ -92,14 +109,12 @@ def stats(entries: list[Entry]) -> dict[str, object]:
         by_topic[e.letter.originalTopic] = by_topic.get(e.letter.originalTopic, 0) + 1
     redriven = sum(e.redrivenAt is not None for e in entries)
     oldest = min((e.letter.timestamp for e in entries), default=None)
-    return {
-        "total": len(entries),
-        "byReason": dict(sorted(by_reason.items())),
-        "byTopic": dict(sorted(by_topic.items())),
-        "redriven": redriven,
-        "waiting": len(entries) - redriven,
-        "oldest": None if oldest is None else utc_iso(oldest),
-    }
+    stats = DeadLetterStats(
+        total=len(entries), byReason=dict(sorted(by_reason.items())),
+        byTopic=dict(sorted(by_topic.items())), redriven=redriven,
+        waiting=len(entries) - redriven, oldest=oldest,
+    )  # fmt: skip
+    return stats.model_dump(mode="json")
 
 
 def triage(entries: list[Entry]) -> dict[str, list[str]]:

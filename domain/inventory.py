@@ -25,6 +25,17 @@ from domain.messages import (
 RESTOCKS_REMEMBERED = 1000
 
 
+class StockShown(BaseModel):
+    """What ``GET /inventory/{sku}`` answers."""
+
+    sku: str
+    name: str
+    unitPrice: float
+    available: int = Field(description="free to reserve")
+    reserved: int = Field(description="held for orders in progress")
+    sold: int
+
+
 class StockLevel(BaseModel):
     """One sku's books. ``position`` is the offset (in the sku's partition of inventory.commands)
     of the last command applied: a redelivered command is at or below it and changes nothing.
@@ -45,7 +56,7 @@ class StockLevel(BaseModel):
 
     def public(self) -> dict[str, object]:
         shown = self.model_dump(include={"sku", "name", "available", "reserved", "sold"})
-        return {**shown, "unitPrice": float(self.unitPrice)}
+        return StockShown(**shown, unitPrice=float(self.unitPrice)).model_dump()
 
 
 def _seen(stock: StockLevel | None, at: int) -> bool:

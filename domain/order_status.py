@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,12 +21,25 @@ from domain.messages import (
 )
 from domain.types import UtcDatetime
 
-PENDING, CREATED, REJECTED = "PENDING", "CREATED", "REJECTED"
-STOCK_RESERVED, PAYMENT_AUTHORIZED = "STOCK_RESERVED", "PAYMENT_AUTHORIZED"
-CONFIRMED, CANCELLED = "CONFIRMED", "CANCELLED"
+OrderState = Literal[
+    "PENDING",
+    "CREATED",
+    "REJECTED",
+    "STOCK_RESERVED",
+    "PAYMENT_AUTHORIZED",
+    "CONFIRMED",
+    "CANCELLED",
+]
+PENDING: Final = "PENDING"
+CREATED: Final = "CREATED"
+REJECTED: Final = "REJECTED"
+STOCK_RESERVED: Final = "STOCK_RESERVED"
+PAYMENT_AUTHORIZED: Final = "PAYMENT_AUTHORIZED"
+CONFIRMED: Final = "CONFIRMED"
+CANCELLED: Final = "CANCELLED"
 TERMINAL = frozenset({REJECTED, CONFIRMED, CANCELLED})
 _RANK = {PENDING: 0, CREATED: 1, STOCK_RESERVED: 2, PAYMENT_AUTHORIZED: 3}
-_STATUS_OF: dict[type[Message], str] = {
+_STATUS_OF: dict[type[Message], OrderState] = {
     OrderCreated: CREATED,
     OrderRejected: REJECTED,
     StockReserved: STOCK_RESERVED,
@@ -42,25 +55,33 @@ class HistoryEntry(BaseModel):
     timestamp: UtcDatetime
 
 
-class OrderStatus(BaseModel):
-    """What ``GET /orders/{id}/status`` answers, plus the ids already applied (not shown)."""
+class OrderShown(BaseModel):
+    """What ``GET /orders/{id}/status`` (and each item of ``GET /orders``) answers."""
 
     model_config = ConfigDict(frozen=True)
 
     orderId: str
-    userId: str | None = None
-    status: str = PENDING
+    status: OrderState = PENDING
     details: dict[str, Any] = Field(default_factory=dict)
     events: list[HistoryEntry] = Field(default_factory=list)
     lastUpdated: UtcDatetime | None = None
+
+
+_SHOWN = set(OrderShown.model_fields)
+
+
+class OrderStatus(OrderShown):
+    """The projection: what is shown, plus what it needs to stay idempotent (not shown)."""
+
+    userId: str | None = None
     appliedEventIds: list[str] = Field(default_factory=list)
     reservedSkus: list[str] = Field(default_factory=list)
 
     def public(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude={"appliedEventIds", "userId", "reservedSkus"})
+        return self.model_dump(mode="json", include=_SHOWN)
 
 
-def next_status(current: str, body: Message) -> str:
+def next_status(current: OrderState, body: Message) -> OrderState:
     """Statuses only move forward, a terminal one is final: late or stray events never regress."""
     target = _STATUS_OF.get(type(body))
     if target is None or current in TERMINAL:

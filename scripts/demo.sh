@@ -50,6 +50,7 @@ The order system is running (stop it with: make stop).
   place an order   see docs/http-api.md
   circuit breakers curl http://127.0.0.1:6066/payments/circuits
   live page        http://127.0.0.1:6066/
+  API docs         http://127.0.0.1:6066/docs   (OpenAPI: /openapi.json; the topics: docs/asyncapi.yaml)
   metrics          curl http://127.0.0.1:6066/metrics   (JSON: /stats; every worker: /stats/cluster)
   monitor          make monitor   (q quits)
   prometheus       make prometheus   (then http://127.0.0.1:9090)

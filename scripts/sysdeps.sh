@@ -3,7 +3,8 @@
 # Extra tools may be named as arguments: `sysdeps.sh docker-compose` (tool = package name).
 set -euo pipefail
 declare -A pkg=([java]=openjdk-17-jre-headless [mvn]=maven [kcat]=kcat [curl]=curl
-  [prometheus]=prometheus [chromium]=chromium [tmux]=tmux)  # the last three: the windows' tests
+  [prometheus]=prometheus [chromium]=chromium [tmux]=tmux  # these three: the windows' tests
+  [node]=nodejs [npm]=npm)  # the AsyncAPI CLI
 for extra in "$@"; do pkg[$extra]=$extra; done
 missing=()
 for tool in "${!pkg[@]}"; do

@@ -39,6 +39,7 @@ def system(kafka_bootstrap: str, tmp_path: Path) -> Iterator[System]:
         yield sys_
     finally:
         sys_.stop_all()
+    assert not sys_.undeclared_sends()  # every send an agent made is in docs/asyncapi.yaml
 
 
 FAST = {
@@ -67,3 +68,4 @@ def shop(
         yield system, worker
     finally:
         system.stop_all()
+    assert not system.undeclared_sends()  # every send an agent made is in docs/asyncapi.yaml

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import socket
-from typing import Any, get_args
+from typing import Annotated, Any
 
 import faust
 from aiohttp import web
+from aiokafka.errors import KafkaError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from app.application import app
 from app.topics import dlq_index_topic
@@ -15,12 +17,11 @@ from domain import dlq
 from domain.dead_letter import FailureReason
 from domain.dlq import Entry
 from tables.dlq import dead_letters
-from views.http.bodies import json, read_body
+from views.http.bodies import json, read_body, unacknowledged
+from views.http.contract import operation
 from views.http.errors import BadRequestError, problem
 from views.http.gather import gather, scannable
-from views.http.lists import MAX_LIMIT, whole
-
-REASONS = get_args(FailureReason)
+from views.http.lists import MAX_LIMIT, Limit
 
 
 @scannable("dlq", dead_letters.table)
@@ -41,35 +42,80 @@ def _entry_fields(item: dict[str, Any]) -> dict[str, Any]:
     return {"letter": letter, **{k: item[k] for k in keys}}
 
 
+class DeadLettersQuery(Limit):
+    reason: FailureReason | None = Field(None, description="only records that failed so")
+
+
+class DeadLetters(BaseModel):
+    """The newest ``limit`` records of the DLQ; ``total`` of them match ``reason``."""
+
+    items: list[dlq.DeadLetterShown]
+    total: int
+    stats: dlq.DeadLetterStats
+
+
 @app.page("/dlq")
 class DeadLettersView(faust.web.View):
-    async def get(self, request: web.Request) -> web.Response:
-        """``{items, total, stats}``: newest first, ``reason`` filters, at most ``limit`` (50)."""
-        reason = request.query.get("reason") or None
-        if reason is not None and reason not in REASONS:
-            return problem(400, "invalid_reason", f"reason must be one of {list(REASONS)}")
-        raw_limit = request.query.get("limit", "50")
-        if not whole(raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
-            return problem(400, "invalid_limit", f"limit must be 1..{MAX_LIMIT}")
+    @operation("The dead-letter queue", tag="dlq", ok=(200, DeadLetters), errors=(503,),
+               query=DeadLettersQuery)  # fmt: skip
+    async def get(self, request: web.Request, query: DeadLettersQuery) -> web.Response:
+        """Newest first, from every worker's partitions, with counts over the whole DLQ."""
         entries = await all_entries()
         if isinstance(entries, web.Response):
             return entries
-        chosen = dlq.newest_first(dlq.selected(entries, reason=reason, everything=True))
+        chosen = dlq.newest_first(dlq.selected(entries, reason=query.reason, everything=True))
         return json({
-            "items": [e.public() for e in chosen[: int(raw_limit)]],
+            "items": [e.public() for e in chosen[: query.limit]],
             "total": len(chosen),
             "stats": dlq.stats(entries),
         })  # fmt: skip
 
 
+class Redriven(BaseModel):
+    """Lists of DLQ ids: redrive asked for, left (already redriven, or the payload kept is not
+    the whole record), and ids given that are not in the DLQ."""
+
+    requested: list[str]
+    alreadyRedriven: list[str]
+    truncated: list[str]
+    unknown: list[str]
+
+
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
 class RedriveBody(BaseModel):
     """Exactly one of: ``{"id": …}``, ``{"ids": […]}``, ``{"reason": …}``, ``{"all": true}``."""
 
-    model_config = ConfigDict(extra="forbid")
-    id: str | None = Field(None, min_length=1, max_length=64)
-    ids: list[str] | None = Field(None, min_length=1, max_length=MAX_LIMIT)
-    reason: FailureReason | None = None
-    all: bool = False
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["id"]},
+                {"required": ["ids"]},
+                {"required": ["reason"]},
+                {"required": ["all"], "properties": {"all": {"const": True}}},
+            ]
+        },
+    )
+    # an absent selector is None here; in the document it is simply not there (not null)
+    id: Annotated[str, Field(min_length=1, max_length=64)] | SkipJsonSchema[None] = Field(
+        None, json_schema_extra=_no_default
+    )
+    ids: Annotated[list[str], Field(min_length=1, max_length=MAX_LIMIT)] | SkipJsonSchema[None] = (
+        Field(None, json_schema_extra=_no_default)
+    )
+    reason: FailureReason | SkipJsonSchema[None] = Field(None, json_schema_extra=_no_default)
+    all: bool = Field(False, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def no_null(cls, data: Any) -> Any:
+        """A selector given is a value: ``{"id": null}`` is invalid, not "no id"."""
+        if isinstance(data, dict) and any(data.get(k, 0) is None for k in ("id", "ids", "reason")):
+            raise ValueError("id, ids and reason take a value, not null")
+        return data
 
     @model_validator(mode="after")
     def one_selector(self) -> RedriveBody:
@@ -85,14 +131,20 @@ async def request_redrives(entries: list[Entry], by: str) -> dict[str, list[str]
     answer = dlq.triage(entries)
     for dlq_id in answer["requested"]:
         key, value = dlq.redrive_request(dlq_id, by)
-        await (await dlq_index_topic.send(key=key, value=value))
+        try:
+            await (await dlq_index_topic.send(key=key, value=value))
+        except KafkaError as exc:  # a retry is safe: each id is redriven once
+            raise BadRequestError(unacknowledged("the redrive request", exc)) from exc
     return answer
 
 
 @app.page("/dlq/redrive")
 class RedriveView(faust.web.View):
+    @operation("Redrive dead letters", tag="dlq", ok=(202, Redriven), errors=(404, 503),
+               body=RedriveBody)  # fmt: skip
     async def post(self, request: web.Request) -> web.Response:
-        """202 ``{requested, alreadyRedriven, truncated, unknown}`` (lists of DLQ ids)."""
+        """Each chosen record is sent again to its original topic, once (a second redrive of it
+        does nothing); 404 when the one ``id`` given is not in the DLQ."""
         body = await read_body(request, RedriveBody)
         entries = await all_entries()
         if isinstance(entries, web.Response):
@@ -110,6 +162,7 @@ class RedriveView(faust.web.View):
 # After /dlq/redrive: aiohttp tries routes in the order they were added.
 @app.page("/dlq/{dlq_id}")
 class DeadLetterView(faust.web.View):
+    @operation("One dead letter", tag="dlq", ok=(200, dlq.DeadLetterShown), errors=(404, 503))
     async def get(self, request: web.Request, dlq_id: str) -> web.Response:
         entries = await all_entries()
         if isinstance(entries, web.Response):

@@ -9,11 +9,13 @@ import faust
 from aiohttp import web
 
 from app.application import app
+from views.http.contract import Answer, operation
 
 PAGE = (Path(__file__).with_name("live.html")).read_bytes()
 
 
 @app.page("/")
 class LivePage(faust.web.View):
+    @operation("The live page", tag="operations", ok=Answer(None, "HTML", media="text/html"))
     async def get(self, request: web.Request) -> web.Response:
         return web.Response(body=PAGE, content_type="text/html", charset="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import faust
 from aiohttp import web
@@ -15,15 +15,16 @@ from app.settings import settings
 from domain import paging
 from domain.envelope import derive_event_id
 from domain.messages import LineItem, PlaceOrder
-from domain.order_status import TERMINAL, OrderStatus
+from domain.order_status import TERMINAL, OrderShown, OrderState, OrderStatus
 from domain.orders import MAX_LINES, MAX_QUANTITY
 from domain.types import Currency, Id, Sku
 from tables.order_status import order_statuses
 from views.http.admission import refused
 from views.http.bodies import json, publish, read_body
+from views.http.contract import Answer, Query, operation
 from views.http.errors import BadRequestError, problem
 from views.http.gather import gather, scannable
-from views.http.lists import list_params, paged
+from views.http.lists import ListQuery, Page, paged
 from views.http.routing import not_on_broker, read_one, route, unavailable
 from views.http.waiters import TooManyWaiters, Waiters
 
@@ -43,10 +44,27 @@ class RequestedItem(BaseModel):
 class OrderRequest(BaseModel):
     """The body of ``POST /orders``; the business rules run later, in the order handler."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"userId": "user-1", "items": [{"sku": "kb-1", "quantity": 2}], "currency": "EUR"}
+            ]
+        },
+    )
     userId: Id
     items: list[RequestedItem] = Field(min_length=1, max_length=MAX_LINES)
     currency: Currency
+
+
+def idempotency_key(request: web.Request) -> str | None:
+    """The request's ``Idempotency-Key`` (1..200 characters), None without one; else a 400."""
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 0 < len(key) <= 200:
+        raise BadRequestError(
+            problem(400, "invalid_idempotency_key", "Idempotency-Key must be 1..200 characters")
+        )
+    return key
 
 
 def order_id_for(user_id: str, idempotency_key: str | None) -> str:
@@ -56,7 +74,34 @@ def order_id_for(user_id: str, idempotency_key: str | None) -> str:
     return str(uuid.uuid5(_IDEMPOTENCY, f"{user_id}/{idempotency_key}"))
 
 
+class OrderAccepted(BaseModel):
+    """202 to ``POST /orders`` and to a checkout: the order is on its way (its status follows)."""
+
+    orderId: str
+    eventId: str = Field(description="the PlaceOrder's eventId (the same on a keyed retry)")
+    status: Literal["PENDING"] = "PENDING"
+
+
+IDEMPOTENCY_KEY = {
+    "Idempotency-Key": "1..200 characters: a retry with the same key places the order once"
+}
+ACCEPTED = Answer(
+    OrderAccepted, "accepted: the order will be placed", {"Location": "its status URL"}
+)
+TO_STATUS = {
+    "status": {
+        "operationId": "getOrderStatus",
+        "parameters": {"order_id": "$response.body#/orderId"},
+        "description": "the status of the order just accepted",
+    }
+}
 STATUS_SORTS = {"recent": lambda s: (paging.latest_first(s["lastUpdated"]), s["orderId"])}
+
+
+class OrdersQuery(ListQuery):
+    sort: Literal["recent"] = "recent"
+    user: str | None = Field(None, min_length=1, description="only this user's orders")
+    status: OrderState | None = Field(None, description="only orders in this status")
 
 
 @scannable("orders", order_statuses.table)
@@ -73,22 +118,24 @@ def scan_statuses(params: dict[str, str]) -> list[dict[str, Any]]:
 
 @app.page("/orders")
 class OrdersView(faust.web.View):
-    async def get(self, request: web.Request) -> web.Response:
-        """``{items: [status…], nextCursor}``, newest first, from every worker's partitions."""
-        sort_name, limit, cursor = list_params(request, STATUS_SORTS, default_sort="recent")
-        filters = {k: request.query[k] for k in ("user", "status") if request.query.get(k)}
+    @operation("List orders", tag="orders", ok=(200, Page[OrderShown]), errors=(503,),
+               query=OrdersQuery)  # fmt: skip
+    async def get(self, request: web.Request, query: OrdersQuery) -> web.Response:
+        """Newest first, from every worker's partitions (a 503 rather than a partial list)."""
+        filters = {k: v for k in ("user", "status") if (v := getattr(query, k)) is not None}
         items = await gather("orders", filters, key="orderId")
         if isinstance(items, web.Response):
             return items
-        return paged(items, STATUS_SORTS[sort_name], limit, cursor)
+        return paged(items, STATUS_SORTS[query.sort], query)
 
+    @operation("Place an order", tag="orders", ok=(202, ACCEPTED), errors=(429, 503),
+               body=OrderRequest, headers=IDEMPOTENCY_KEY, links=TO_STATUS,
+               sends=(PlaceOrder,))  # fmt: skip
     async def post(self, request: web.Request) -> web.Response:
+        """Validated here; the business rules (user, stock, prices) run in the order handler,
+        and the outcome shows in the order's status."""
         body = await read_body(request, OrderRequest)
-        key = request.headers.get("Idempotency-Key")
-        if key is not None and not 0 < len(key) <= 200:
-            return problem(
-                400, "invalid_idempotency_key", "Idempotency-Key must be 1..200 characters"
-            )
+        key = idempotency_key(request)
         order_id = order_id_for(body.userId, key)
         skus = (i.sku for i in body.items)
         if (busy := refused(body.userId, order_id, skus, keyed=bool(key))) is not None:
@@ -98,46 +145,40 @@ class OrdersView(faust.web.View):
             items=[LineItem(sku=i.sku, quantity=i.quantity) for i in body.items],
         )  # fmt: skip
         env = await publish(command, event_id=derive_event_id(order_id, "place") if key else None)
-        answer = {"orderId": order_id, "eventId": str(env.eventId), "status": "PENDING"}
-        return json(answer, status=202, headers={"Location": f"/orders/{order_id}/status"})
+        return accepted(order_id, str(env.eventId))
+
+
+def accepted(order_id: str, event_id: str) -> web.Response:
+    answer = OrderAccepted(orderId=order_id, eventId=event_id).model_dump()
+    return json(answer, status=202, headers={"Location": f"/orders/{order_id}/status"})
+
+
+class StatusQuery(Query):
+    wait: float = Field(
+        0, ge=0, allow_inf_nan=False,
+        description="seconds to wait for a change (capped at ORDERS_LONGPOLL_MAX); 0: answer now",
+    )  # fmt: skip
+    until: Literal["terminal"] | None = Field(
+        None, description="with wait: answer at the outcome, not at the next step"
+    )
 
 
 @app.page("/orders/{order_id}/status")
 class OrderStatusView(faust.web.View):
-    """The status, details and history of one order; 404 when no event of it was seen."""
-
-    async def get(self, request: web.Request, order_id: str) -> web.Response:
-        wait, until_terminal = _wait(request), _until_terminal(request)
+    @operation("An order's status", tag="orders", ok=(200, OrderShown), errors=(404, 503),
+               query=StatusQuery)  # fmt: skip
+    async def get(self, request: web.Request, order_id: str, query: StatusQuery) -> web.Response:
+        """The status, details and history of one order, from its owner; 404 while no event of
+        it was seen. With ``wait``, a long-poll: answers when the status moves."""
+        wait = min(query.wait, settings.longpoll_max)
         if not wait:
             return await read_one(request, order_statuses, order_id, OrderStatus.public, "order")
         return await route(
             request,
             order_statuses.table,
             order_id,
-            lambda: _long_poll(order_id, wait, until_terminal),
+            lambda: _long_poll(order_id, wait, query.until == "terminal"),
         )
-
-
-def _wait(request: web.Request) -> float:
-    """``?wait=S``: seconds to wait for a change, capped at ``ORDERS_LONGPOLL_MAX``."""
-    raw = request.query.get("wait", "0")
-    try:
-        wait = float(raw)
-    except ValueError:
-        raise BadRequestError(
-            problem(400, "invalid_wait", "wait must be a number of seconds")
-        ) from None
-    if not 0 <= wait < float("inf"):
-        raise BadRequestError(problem(400, "invalid_wait", "wait must be a number of seconds"))
-    return min(wait, settings.longpoll_max)
-
-
-def _until_terminal(request: web.Request) -> bool:
-    """``?until=terminal``: wait for the outcome, not for the next step (one request per order)."""
-    until = request.query.get("until")
-    if until not in (None, "terminal"):
-        raise BadRequestError(problem(400, "invalid_until", "until must be 'terminal'"))
-    return until == "terminal"
 
 
 def _news(first: OrderStatus | None, current: OrderStatus | None, until_terminal: bool) -> bool:

@@ -14,16 +14,19 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from app.application import app
 from app.observability import dashboard, metrics, stats
 from app.observability.dlq_size import dlq_size
+from app.observability.snapshot import ClusterStats, WorkerStats
 from app.settings import settings
 from views.http.bodies import json
+from views.http.contract import Answer, operation
 from views.http.routing import FORWARDED, peers
 
 
 @app.page("/metrics")
 class MetricsView(faust.web.View):
-    """Faust's sensor and the business metrics of this worker, for Prometheus to scrape."""
-
+    @operation("Prometheus metrics", tag="operations",
+               ok=Answer(None, "the text exposition format 0.0.4", media="text/plain"))  # fmt: skip
     async def get(self, request: web.Request) -> web.Response:
+        """Faust's sensor and the business metrics of this worker, for Prometheus to scrape."""
         await dlq_size.refresh()
         # The classic text format (0.0.4): every Prometheus since 2.0 reads it.
         return web.Response(
@@ -33,8 +36,7 @@ class MetricsView(faust.web.View):
 
 @app.page("/stats")
 class StatsView(faust.web.View):
-    """This worker's numbers as one JSON snapshot."""
-
+    @operation("This worker's numbers", tag="operations", ok=(200, WorkerStats))
     async def get(self, request: web.Request) -> web.Response:
         return json(await stats.worker_stats())
 
@@ -54,10 +56,10 @@ async def _remote(url: str) -> dict[str, Any]:
 
 @app.page("/stats/cluster")
 class ClusterStatsView(faust.web.View):
-    """Every member's ``/stats`` (a member that does not answer is listed with an ``error``) and
-    their sums; the live page polls it."""
-
+    @operation("Every worker's numbers", tag="operations", ok=(200, ClusterStats))
     async def get(self, request: web.Request) -> web.Response:
+        """Every member's ``/stats`` (a member that does not answer is listed with an ``error``)
+        and their sums; the live page polls it."""
         me = str(app.conf.canonical_url).rstrip("/")
         urls = sorted({u.rstrip("/") for u in app.router.tables_metadata()} | {me})
         snaps = await asyncio.gather(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.observability.snapshot import Totals
+
 WorkerStats = dict[str, Any]
 
 
@@ -25,20 +27,24 @@ def totals(workers: list[WorkerStats]) -> dict[str, Any]:
         (s["successRate"], s["messagesPerSecond"]) for s in up if s["successRate"] is not None
     ]
     weight = sum(w for _, w in rate_weights)
-    return {
-        "workers": len(workers),
-        "down": [s["worker"] for s in workers if "error" in s],
-        "messagesPerSecond": round(sum(s["messagesPerSecond"] for s in up), 2),
-        "successRate": (round(sum(r * w for r, w in rate_weights) / weight, 4) if weight else None),
-        "successRateTotal": round(ok / received, 4) if received else None,
-        "records": received,
-        "orders": orders,
-        "sagas": sagas,
-        "dlqSent": sum(s["dlq"]["total"] for s in up),
-        "dlqSize": max(sizes) if sizes else None,  # every worker sees the same topic
-        "lag": sum(s["lagTotal"] for s in up),
-        "stalled": [f"{s['worker']} {p}" for s in up for p in s.get("stalled", [])],
-    }
+    return Totals(
+        **{
+            "workers": len(workers),
+            "down": [s["worker"] for s in workers if "error" in s],
+            "messagesPerSecond": round(sum(s["messagesPerSecond"] for s in up), 2),
+            "successRate": (
+                round(sum(r * w for r, w in rate_weights) / weight, 4) if weight else None
+            ),
+            "successRateTotal": round(ok / received, 4) if received else None,
+            "records": received,
+            "orders": orders,
+            "sagas": sagas,
+            "dlqSent": sum(s["dlq"]["total"] for s in up),
+            "dlqSize": max(sizes) if sizes else None,  # every worker sees the same topic
+            "lag": sum(s["lagTotal"] for s in up),
+            "stalled": [f"{s['worker']} {p}" for s in up for p in s.get("stalled", [])],
+        }
+    ).model_dump(mode="json")
 
 
 def owners(workers: list[WorkerStats], topic: str) -> dict[int, str]:

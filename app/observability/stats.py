@@ -18,6 +18,7 @@ from app.adapters.lag import PATH_TOPICS, group_lag
 from app.application import app
 from app.observability import logs, metrics
 from app.observability.dlq_size import dlq_size
+from app.observability.snapshot import WorkerStats
 from app.runtime import watchdog
 from app.settings import settings
 from domain.admission import worst
@@ -177,29 +178,31 @@ async def worker_stats() -> dict[str, Any]:
     rows = list(history)
     done = metrics.values(metrics.orders_finished)
     lag_rows = current["lag"]
-    return {
-        "worker": str(app.conf.canonical_url),
-        "appId": app.conf.id,
-        "host": HOST,
-        "pid": os.getpid(),
-        "uptimeSeconds": round(time.time() - STARTED, 1),
-        **rates(rows),
-        "records": current["records"],
-        "orders": {o.lower(): int(done.get(o, 0)) for o in metrics.ORDER_OUTCOMES},
-        "sagas": _sagas(),
-        "dlq": {
-            "byReason": current["dlq"],
-            "total": sum(current["dlq"].values()),
-            "size": current["dlqSize"],
-        },
-        "circuits": current["circuits"],
-        "lag": lag_rows,
-        "lagTotal": sum(r["lag"] for r in lag_rows),
-        "admission": _admission(),
-        "stalled": watchdog.stalled_partitions(),
-        "partitions": ownership(),
-        "rebalancing": bool(app.rebalancing),
-        "audit": current["audit"],
-        "health": list(logs.recent_health)[-10:],
-        "history": rows,
-    }
+    return WorkerStats(
+        **{
+            "worker": str(app.conf.canonical_url),
+            "appId": app.conf.id,
+            "host": HOST,
+            "pid": os.getpid(),
+            "uptimeSeconds": round(time.time() - STARTED, 1),
+            **rates(rows),
+            "records": current["records"],
+            "orders": {o.lower(): int(done.get(o, 0)) for o in metrics.ORDER_OUTCOMES},
+            "sagas": _sagas(),
+            "dlq": {
+                "byReason": current["dlq"],
+                "total": sum(current["dlq"].values()),
+                "size": current["dlqSize"],
+            },
+            "circuits": current["circuits"],
+            "lag": lag_rows,
+            "lagTotal": sum(r["lag"] for r in lag_rows),
+            "admission": _admission(),
+            "stalled": watchdog.stalled_partitions(),
+            "partitions": ownership(),
+            "rebalancing": bool(app.rebalancing),
+            "audit": current["audit"],
+            "health": list(logs.recent_health)[-10:],
+            "history": rows,
+        }
+    ).model_dump(mode="json")

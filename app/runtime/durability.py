@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import logging
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -146,6 +147,12 @@ class OrdersApp(faust.App):
             health("tables_wiped", reason="the last stop was not clean", tabledir=str(tabledir))
         atexit.register(local_state.mark_clean, local_state.marker(self.conf.datadir))
         await super().on_first_start()
+
+    def _on_autodiscovery_error(self, name: str) -> None:
+        """Faust logs a module that fails to import and starts without its agents and views (a
+        worker without its payment agent, seen when a name was missing in an agent module):
+        here the worker does not start."""
+        raise ImportError(f"autodiscovery could not import {name}") from sys.exc_info()[1]
 
     async def _consumer_wait_empty(self, consumer: ConsumerT, logger: Any) -> None:
         """Faust calls this on SIGTERM (and after a revoke, by then drained: see

@@ -17,6 +17,7 @@ from faust.streams import _current_event
 
 from app.observability import tracing
 from app.observability.logs import audit, counters
+from app.runtime import senders
 from app.runtime.batches import BATCH, batches
 from app.runtime.failures import TRANSIENT, Handler, dead_letter_it, until_done, with_retries
 from app.runtime.outbox import Lane, hold
@@ -204,6 +205,7 @@ async def misplaced(
 async def send_envelope(env: Envelope) -> None:
     """Send one envelope to its topic; from a handler, once its table writes are on the broker
     (``app.runtime.outbox``)."""
+    senders.check(env)
     if not hold(env):
         await _send_now(env)
 

@@ -97,6 +97,17 @@ class System:
         for worker in self.workers:
             worker.kill()
 
+    def undeclared_sends(self) -> list[str]:
+        """Log lines of sends an agent made without declaring them (``app.runtime.senders``):
+        the AsyncAPI document would not show them."""
+        return [
+            line
+            for worker in self.workers
+            if worker.log_path.exists()
+            for line in worker.log_path.read_text(errors="replace").splitlines()
+            if "undeclared send" in line
+        ]
+
 
 @dataclass
 class Worker:

@@ -64,6 +64,18 @@ def json(body: object, status: int = 200, headers: dict[str, str] | None = None)
     )
 
 
+class Written(BaseModel):
+    """202/201 to a write about a user: the event it wrote."""
+
+    userId: str
+    eventId: str
+
+
+def written(user_id: str, event_id: object, status: int = 202, **headers: str) -> web.Response:
+    answer = Written(userId=user_id, eventId=str(event_id)).model_dump()
+    return json(answer, status=status, headers=headers or None)
+
+
 async def publish(body: Message, *, event_id: uuid.UUID | None = None) -> Envelope:
     """Write one message and wait until the broker has it (acks=all) before answering."""
     env = envelope.build(body, correlation_id=getattr(body, "orderId", None), event_id=event_id)
@@ -77,10 +89,12 @@ async def publish(body: Message, *, event_id: uuid.UUID | None = None) -> Envelo
             )
             await sent
     except KafkaError as exc:  # the broker did not take it (down, no leader, timed out): a 503
-        detail = (
-            f"the broker did not acknowledge {env.eventType} ({type(exc).__name__}); it may "
-            "have been written: a retry with the same Idempotency-Key is safe"
-        )
-        retry = {"Retry-After": str(settings.retry_after)}
-        raise BadRequestError(problem(503, "unavailable", detail, headers=retry)) from exc
+        retry = "it may have been written: a retry with the same Idempotency-Key is safe"
+        raise BadRequestError(unacknowledged(env.eventType, exc, retry)) from exc
     return env
+
+
+def unacknowledged(what: str, exc: Exception, retry: str = "a retry is safe") -> web.Response:
+    """503 + Retry-After: the broker did not acknowledge a write (down, no leader, timed out)."""
+    detail = f"the broker did not acknowledge {what} ({type(exc).__name__}); {retry}"
+    return problem(503, "unavailable", detail, headers={"Retry-After": str(settings.retry_after)})

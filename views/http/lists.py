@@ -1,43 +1,46 @@
-"""Query parameters shared by the list endpoints: sort, limit, cursor."""
+"""What the list endpoints share: ``limit`` and ``cursor`` in, ``{items, nextCursor}`` out."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiohttp import web
+from pydantic import BaseModel, Field
 
 from domain import paging
 from views.http.bodies import json
+from views.http.contract import Query, Whole
 from views.http.errors import BadRequestError, problem
 
 MAX_LIMIT = 500
+T = TypeVar("T")
 
 
-def whole(raw: str) -> bool:
-    """ASCII digits only (``str.isdigit`` accepts '²', which ``int`` refuses)."""
-    return raw.isascii() and raw.isdigit()
+class Limit(Query):
+    limit: Whole = Field(
+        50, ge=1, le=MAX_LIMIT, description=f"at most this many items, 1..{MAX_LIMIT}"
+    )
 
 
-def list_params(
-    request: web.Request, sorts: Mapping[str, Any], default_sort: str
-) -> tuple[str, int, str | None]:
-    """``(sort, limit, cursor)`` from the query, or a 400 naming the bad one."""
-    sort_name = request.query.get("sort", default_sort)
-    if sort_name not in sorts:
-        raise BadRequestError(problem(400, "invalid_sort", f"sort must be one of {sorted(sorts)}"))
-    raw_limit = request.query.get("limit", "50")
-    if not whole(raw_limit) or not 1 <= int(raw_limit) <= MAX_LIMIT:
-        raise BadRequestError(problem(400, "invalid_limit", f"limit must be 1..{MAX_LIMIT}"))
-    return sort_name, int(raw_limit), request.query.get("cursor") or None
+class ListQuery(Limit):
+    """A list's paging; each list adds its ``sort`` (and filters)."""
+
+    cursor: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_-]+$", description="the nextCursor of the previous page"
+    )
 
 
-def paged(
-    items: list[dict[str, Any]], sort_key: Any, limit: int, cursor: str | None
-) -> web.Response:
+class Page(BaseModel, Generic[T]):
+    """One page of a list; ``nextCursor`` is null on the last one."""
+
+    items: list[T]
+    nextCursor: str | None
+
+
+def paged(items: list[dict[str, Any]], sort_key: Any, query: ListQuery) -> web.Response:
     """``{items, nextCursor}``; a cursor this API did not give is a 400."""
     try:
-        shown, next_cursor = paging.page(items, sort_key, limit, cursor)
+        shown, next_cursor = paging.page(items, sort_key, query.limit, query.cursor)
     except paging.BadCursor as exc:
         raise BadRequestError(problem(400, "invalid_cursor", str(exc))) from exc
     return json({"items": shown, "nextCursor": next_cursor})

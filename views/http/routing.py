@@ -127,8 +127,9 @@ async def _forward(request: web.Request, owner: str, tp: TP) -> web.Response:
         for name in ("Content-Type", "Idempotency-Key"):  # what the owner's answer depends on
             if name in request.headers:
                 headers[name] = request.headers[name]
+        body = await request.read() if request.method in ("POST", "PUT", "PATCH") else None
         async with peers().request(
-            request.method, url, headers=headers, data=await request.read(), timeout=timeout
+            request.method, url, headers=headers, data=body, timeout=timeout
         ) as resp:
             body = await resp.read()
             headers = {k: v for k, v in resp.headers.items() if k in ("Retry-After", "Location")}

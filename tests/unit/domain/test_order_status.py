@@ -31,6 +31,7 @@ from domain.order_status import (
     PENDING,
     REJECTED,
     STOCK_RESERVED,
+    OrderState,
     OrderStatus,
     evolve,
     finished,
@@ -98,7 +99,7 @@ VOIDED = PaymentVoided(**IDS, amount="9.99", authorizationCode="A1", voidedAt=NO
         (REJECTED, CREATED_EVT, REJECTED),
     ],
 )
-def test_transitions(current: str, event: OrderMessage, expected: str) -> None:
+def test_transitions(current: OrderState, event: OrderMessage, expected: str) -> None:
     assert next_status(current, event) == expected
 
 

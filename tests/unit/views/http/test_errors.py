@@ -47,3 +47,45 @@ async def test_a_write_the_broker_did_not_take_is_a_503_to_retry(
     assert isinstance(response.body, bytes)
     answer = orjson.loads(response.body)
     assert answer["error"] == "unavailable" and "Idempotency-Key" in answer["detail"]
+
+
+async def test_a_redrive_the_broker_did_not_take_is_a_503_to_retry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from domain.dlq import Entry
+    from views import dlq as dlq_view
+
+    monkeypatch.setattr(dlq_view, "dlq_index_topic", Refusing())
+    letter = {
+        "id": "d-1", "originalTopic": "orders.events", "originalPartition": 0,
+        "originalOffset": 1, "originalKey": "o-1", "originalPayload": "{}",
+        "failureReason": "validation", "errorMessage": "bad", "consumerGroup": "g",
+        "processingHost": "h",
+    }  # fmt: skip
+    entry = Entry.model_validate({"letter": letter, "dlqPartition": 0, "dlqOffset": 7})
+    with pytest.raises(BadRequestError) as raised:
+        await dlq_view.request_redrives([entry], by="test")
+    response = raised.value.response
+    assert response.status == 503 and int(response.headers["Retry-After"]) >= 1
+
+
+@pytest.mark.parametrize(
+    "body", [{"id": None, "all": True}, {"ids": None, "reason": "timeout"}, {"reason": None}]
+)
+def test_a_redrive_selector_given_as_null_is_invalid_not_absent(body: dict[str, Any]) -> None:
+    from pydantic import ValidationError
+
+    from views.dlq import RedriveBody
+
+    with pytest.raises(ValidationError, match="not null"):
+        RedriveBody.model_validate(body)
+
+
+def test_redrive_all_takes_a_boolean_not_a_number() -> None:
+    from pydantic import ValidationError
+
+    from views.dlq import RedriveBody
+
+    with pytest.raises(ValidationError):
+        RedriveBody.model_validate({"all": 0.0, "reason": "validation"})  # found by the fuzzer
+    assert RedriveBody.model_validate({"all": True}).all is True
