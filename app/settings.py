@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DAY_MS = 24 * 60 * 60 * 1000
@@ -97,6 +97,20 @@ class Settings(BaseSettings):
         120, ge=10, le=3600, description="seconds of per-second totals kept for /stats and /"
     )
     standby_replicas: int = Field(1, ge=0, description="standby copies of every table")
+    api_keys: SecretStr | None = Field(
+        None, description="role:key,… with roles read, write, admin; unset (and no file): open"
+    )
+    api_keys_file: Path | None = Field(None, description="the same, one or more per line")
+    api_read_auth: bool = Field(False, description="reads (GET) need a key too")
+    api_key: SecretStr | None = Field(
+        None, description="the key this project's HTTP clients send (monitor, replay)"
+    )
+    fault_injection: bool = Field(False, description="POST /payments/outage exists (admin)")
+    rate_limit: int = Field(
+        0, ge=0,
+        description="writes per second per API key (per address without keys), on each worker; "
+                    "0: no limit",
+    )  # fmt: skip
     trace_exporter: Literal["none", "console", "otlp"] = Field(
         "none", description="OpenTelemetry spans: none, console (stdout) or otlp (OTEL_EXPORTER_…)"
     )
@@ -128,6 +142,24 @@ class Settings(BaseSettings):
                 f"= {self.longest_handling():g} s"
             )
         return self
+
+    @model_validator(mode="after")
+    def one_source_of_keys(self) -> Settings:
+        if self.api_keys is not None and self.api_keys_file is not None:
+            raise ValueError("set ORDERS_API_KEYS or ORDERS_API_KEYS_FILE, not both")
+        return self
+
+    def api_keys_text(self) -> str | None:
+        """The configured keys' text (the file read now), or None when the API is open."""
+        if self.api_keys_file is not None:
+            return self.api_keys_file.read_text()
+        return None if self.api_keys is None else self.api_keys.get_secret_value()
+
+    def api_headers(self) -> dict[str, str]:
+        """What the project's own HTTP clients send: ``ORDERS_API_KEY`` as a bearer token."""
+        if self.api_key is None:
+            return {}
+        return {"Authorization": f"Bearer {self.api_key.get_secret_value()}"}
 
     def held_partitions(self) -> frozenset[tuple[str, int]]:
         """``ORDERS_FAULT_HOLD`` as (logical topic, partition) pairs."""

@@ -141,7 +141,7 @@ async def request_redrives(entries: list[Entry], by: str) -> dict[str, list[str]
 @app.page("/dlq/redrive")
 class RedriveView(faust.web.View):
     @operation("Redrive dead letters", tag="dlq", ok=(202, Redriven), errors=(404, 503),
-               body=RedriveBody)  # fmt: skip
+               body=RedriveBody, access="admin")  # fmt: skip
     async def post(self, request: web.Request) -> web.Response:
         """Each chosen record is sent again to its original topic, once (a second redrive of it
         does nothing); 404 when the one ``id`` given is not in the DLQ."""

@@ -13,8 +13,10 @@ import swagger_ui_bundle  # type: ignore[import-untyped]
 from aiohttp import web
 
 from app.application import app
+from app.settings import settings
+from views.http.access import gate, public
 from views.http.contract import Answer, operation
-from views.http.openapi import document
+from views.http.openapi import Door, document
 
 ABOUT = """The read and write side of the order system: writes are accepted (202) once the broker
 has the event, reads answer from the worker that owns the key, from any worker asked.
@@ -39,8 +41,9 @@ app.web.add_static(ASSETS, swagger_ui_bundle.swagger_ui_path)
 @functools.cache
 def openapi() -> bytes:
     """Built once, at the first request: every view has registered by then."""
+    door = Door(gate().ring is not None, settings.api_read_auth, settings.rate_limit > 0)
     doc: dict[str, Any] = document(
-        app.web.views, title="Orders API", version=version("kafka-orders"), about=ABOUT
+        app.web.views, title="Orders API", version=version("kafka-orders"), about=ABOUT, door=door
     )
     return orjson.dumps(doc)
 
@@ -48,21 +51,22 @@ def openapi() -> bytes:
 @app.page("/openapi.json")
 class OpenApiView(faust.web.View):
     @operation("This document", tag="docs",
-               ok=Answer(None, "OpenAPI 3.1 (JSON)", schema={"type": "object"}))  # fmt: skip
+               ok=Answer(None, "OpenAPI 3.1 (JSON)", schema={"type": "object"}),
+               access="public")  # fmt: skip
     async def get(self, request: web.Request) -> web.Response:
         return web.Response(body=openapi(), content_type="application/json")
 
 
 @app.page("/docs")
 class DocsPage(faust.web.View):
-    @operation(
-        "Interactive docs (Swagger UI)", tag="docs", ok=Answer(None, "HTML", media="text/html")
-    )
+    @operation("Interactive docs (Swagger UI)", tag="docs",
+               ok=Answer(None, "HTML", media="text/html"), access="public")  # fmt: skip
     async def get(self, request: web.Request) -> web.Response:
         return web.Response(text=PAGE, content_type="text/html")
 
 
 @app.page(f"{ASSETS}/docs-init.js")
 class DocsInit(faust.web.View):
+    @public
     async def get(self, request: web.Request) -> web.Response:
         return web.Response(body=INIT, content_type="text/javascript")

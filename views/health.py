@@ -61,7 +61,7 @@ def _group_state() -> tuple[list[str], str | None]:
 @app.page("/health")
 class HealthView(faust.web.View):
     @operation("Readiness", tag="operations", ok=(200, Health), errors=(503,),
-               answers={503: NOT_READY})  # fmt: skip
+               answers={503: NOT_READY}, access="public")  # fmt: skip
     async def get(self, request: web.Request) -> web.Response:
         """Readiness of this worker; load balancers and tests poll it."""
         assigned, group_problem = _group_state()

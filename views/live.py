@@ -16,6 +16,7 @@ PAGE = (Path(__file__).with_name("live.html")).read_bytes()
 
 @app.page("/")
 class LivePage(faust.web.View):
-    @operation("The live page", tag="operations", ok=Answer(None, "HTML", media="text/html"))
+    @operation("The live page", tag="operations", ok=Answer(None, "HTML", media="text/html"),
+               access="public")  # fmt: skip
     async def get(self, request: web.Request) -> web.Response:
         return web.Response(body=PAGE, content_type="text/html", charset="utf-8")

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.adapters import gateway
 from app.application import app
+from app.settings import settings
 from views.http.bodies import json, read_body
 from views.http.contract import operation
 
@@ -38,9 +39,11 @@ class CircuitsView(faust.web.View):
 
 @app.page("/payments/outage")
 class OutageView(faust.web.View):
-    @operation("Inject a gateway outage", tag="payments", ok=(202, Down), body=Outage)
+    @operation("Inject a gateway outage", tag="payments", ok=(202, Down), body=Outage,
+               access="admin", when=lambda: settings.fault_injection)  # fmt: skip
     async def post(self, request: web.Request) -> web.Response:
-        """Takes this worker's simulated gateway down for ``seconds`` (fault injection)."""
+        """Takes this worker's simulated gateway down for ``seconds`` (fault injection: a 404
+        unless ``ORDERS_FAULT_INJECTION=true``, and then an admin's)."""
         body = await read_body(request, Outage)
         gateway.gateway.take_down(body.seconds)
         down = Down(worker=str(app.conf.canonical_url), downForSeconds=body.seconds)

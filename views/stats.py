@@ -16,6 +16,7 @@ from app.observability import dashboard, metrics, stats
 from app.observability.dlq_size import dlq_size
 from app.observability.snapshot import ClusterStats, WorkerStats
 from app.settings import settings
+from views.http.access import peer_headers
 from views.http.bodies import json
 from views.http.contract import Answer, operation
 from views.http.routing import FORWARDED, peers
@@ -43,10 +44,9 @@ class StatsView(faust.web.View):
 
 async def _remote(url: str) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=settings.route_timeout)
+    headers = {FORWARDED: str(app.conf.canonical_url), **peer_headers(None, "GET", "/stats")}
     try:
-        async with peers().get(
-            f"{url}/stats", timeout=timeout, headers={FORWARDED: str(app.conf.canonical_url)}
-        ) as resp:
+        async with peers().get(f"{url}/stats", timeout=timeout, headers=headers) as resp:
             if resp.status != 200:
                 return {"worker": url, "error": f"answered {resp.status}"}
             return dict(await resp.json())

@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Static
 
 from app.application import app
 from app.observability import dashboard
+from app.settings import settings
 
 DEFAULT_URLS = ("http://127.0.0.1:6066", "http://127.0.0.1:6067")  # make demo's two workers
 
@@ -132,7 +133,7 @@ class Dashboard(App[None]):
         super().__init__()
         self.urls = [u.rstrip("/") for u in urls]
         self.interval = interval
-        self.client = httpx.AsyncClient(timeout=max(interval, 2.0))
+        self.client = httpx.AsyncClient(timeout=max(interval, 2.0), headers=settings.api_headers())
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True)

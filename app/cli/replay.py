@@ -27,6 +27,7 @@ from app.adapters.kafka import bootstrap_servers
 from app.adapters.readall import ReadToEnd, read_all
 from app.application import app
 from app.runtime.partitioning import partition_for
+from app.settings import settings
 from app.topics import inventory_commands_topic, orders_dlq_topic, orders_events_topic
 from domain import envelope
 from domain.dead_letter import DeadLetter, payload_bytes
@@ -132,7 +133,8 @@ async def _all_pages(client: httpx.AsyncClient, path: str, key: str) -> dict[str
 
 async def live_read_side(url: str, skus: list[str]) -> dict[str, dict[str, Any]]:
     """The same three projections as a client sees them over HTTP."""
-    async with httpx.AsyncClient(base_url=url.rstrip("/"), timeout=30) as client:
+    headers = settings.api_headers()
+    async with httpx.AsyncClient(base_url=url.rstrip("/"), timeout=30, headers=headers) as client:
         orders_, users = await asyncio.gather(
             _all_pages(client, "/orders", "orderId"), _all_pages(client, "/aggregates", "userId")
         )

@@ -9,11 +9,13 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 import faust
 from faust.transport.drivers import aiokafka as faust_kafka
 from faust.types import TP, ConsumerT, TransportT
+from faust.types.web import Web
+from faust.web.drivers.aiohttp import Web as AiohttpWeb
 from mode.utils.objects import cached_property
 
 from app.observability.logs import health
@@ -128,6 +130,15 @@ class IdempotentTransport(faust_kafka.Transport):
     Consumer = DurableConsumer
 
 
+class OwnIndexWeb(AiohttpWeb):
+    """Faust's web server without its production index: Faust mounts that at ``/`` when the
+    server starts, after the app's own ``/`` (the live page), and took its place in
+    ``app.web.views`` (the route kept the first: the door and the document looked up the wrong
+    view)."""
+
+    production_blueprints: ClassVar = ()
+
+
 class OrdersApp(faust.App):
     @cached_property
     def flow_control(self) -> FlowControl:
@@ -138,6 +149,9 @@ class OrdersApp(faust.App):
 
     def _new_producer_transport(self) -> TransportT:
         return IdempotentTransport(self.conf.broker_producer, self)
+
+    def _new_web(self) -> Web:
+        return OwnIndexWeb(self)
 
     async def on_first_start(self) -> None:
         """The worker's first start: its local table stores are kept only if its last stop left

@@ -116,6 +116,7 @@ class Worker:
     port: int
     extra_env: dict[str, str] = field(default_factory=dict)
     proc: subprocess.Popen[bytes] | None = None
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every request (a key)
 
     @property
     def datadir(self) -> Path:
@@ -164,10 +165,12 @@ class Worker:
             )
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return HTTP.get(self.url + path, **kwargs)
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return HTTP.get(self.url + path, headers=headers, **kwargs)
 
     def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return HTTP.post(self.url + path, **kwargs)
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return HTTP.post(self.url + path, headers=headers, **kwargs)
 
     def wait_ready(self, timeout: float = 60) -> None:
         def ready() -> bool:

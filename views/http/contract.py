@@ -12,11 +12,12 @@ import functools
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args
 
 from aiohttp import web
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from domain.access import Access
 from views.http.errors import BadRequestError, problem
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[web.Response]])
@@ -75,6 +76,8 @@ class Answer:
 RETRY_AFTER = {"Retry-After": "seconds to wait before retrying"}
 ERRORS: dict[int, Answer] = {
     400: Answer(Problem, "a query parameter (or the body's JSON) is invalid"),
+    401: Answer(Problem, "no API key, or an unknown one", {"WWW-Authenticate": "Bearer"}),
+    403: Answer(Problem, "the API key's role may not do this"),
     404: Answer(Problem, "nothing is known under this id"),
     409: Answer(Problem, "the request conflicts with the current state"),
     413: Answer(Problem, "the body is larger than the worker accepts"),
@@ -99,6 +102,8 @@ class Operation:
     links: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # of its first answer
     description: str = ""
     sends: tuple[type[BaseModel], ...] = ()  # the messages it writes to Kafka (for AsyncAPI)
+    access: Access = "read"  # what the caller needs (views.http.access): a role, or public
+    when: Callable[[], bool] | None = None  # switched on only while this is true (else a 404)
 
 
 def operation(
@@ -115,29 +120,39 @@ def operation(
     links: Mapping[str, Mapping[str, Any]] | None = None,
     answers: Mapping[int, Answer] | None = None,
     sends: tuple[type[BaseModel], ...] = (),
+    access: Access | None = None,
+    when: Callable[[], bool] | None = None,
 ) -> Callable[[Handler], Handler]:
     """Declare a handler's contract; it is called with ``query=`` (the parsed ``query`` model)
     when one is declared. A body adds 400 (not JSON), 413 and 422; every operation can answer
     400 (its query). ``path`` types the path parameters the handler validates (a 422 when
-    invalid); ``answers`` replaces the usual answer of a status."""
+    invalid); ``answers`` replaces the usual answer of a status. ``access`` is what a caller
+    needs when API keys are set (default: ``read`` for a GET, ``write`` otherwise); ``when``
+    switches the operation on (a 404 and out of the document while it answers False)."""
     status, answer = _ok(ok)
     wanted = {400, *errors, *((413, 422) if body is not None else ())}
     every = {status: answer, **{code: ERRORS[code] for code in sorted(wanted)}, **(answers or {})}
 
     def declare(handler: Handler) -> Handler:
+        needs = access or ("read" if handler.__name__ == "get" else "write")
+        assert needs in get_args(Access), needs
         op = Operation(
             summary, tag, every, query, body, body_required, dict(headers or {}),
             dict(path or {}), dict(links or {}), inspect.cleandoc(handler.__doc__ or ""), sends,
+            needs, when,
         )  # fmt: skip
 
         @functools.wraps(handler)
         async def checked(view: Any, request: web.Request, **path: str) -> web.Response:
+            if when is not None and not when():
+                raise BadRequestError(problem(404, "not_found", f"{request.path} is switched off"))
             parsed = read_query(request, query)
             if query is NoQuery:
                 return await handler(view, request, **path)
             return await handler(view, request, query=parsed, **path)
 
         checked.__operation__ = op  # type: ignore[attr-defined]
+        checked.__access__ = needs  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]
 
     return declare

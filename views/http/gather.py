@@ -12,11 +12,13 @@ import aiohttp
 import faust
 from aiohttp import web
 from faust.types import TableT
+from yarl import URL
 
 from app.application import app
 from app.runtime.assignment import Assignment
 from app.runtime.settled import settled
 from app.settings import settings
+from views.http.access import internal, peer_headers
 from views.http.errors import problem
 from views.http.routing import FORWARDED, Refuse, peers, unavailable
 
@@ -54,9 +56,10 @@ async def local_part(name: str, params: dict[str, str], group: Assignment) -> di
 
 async def _remote_part(url: str, name: str, params: dict[str, str]) -> dict[str, Any]:
     timeout = aiohttp.ClientTimeout(total=settings.route_timeout)
-    headers = {FORWARDED: str(app.conf.canonical_url)}
-    async with peers().get(f"{url.rstrip('/')}/internal/scan/{name}", params=params,
-                                   headers=headers, timeout=timeout) as resp:  # fmt: skip
+    rel = URL(f"/internal/scan/{name}").with_query(params)  # signed as the peer will read it
+    headers = {FORWARDED: str(app.conf.canonical_url), **peer_headers(None, "GET", str(rel))}
+    target = URL(url.rstrip("/") + str(rel), encoded=True)
+    async with peers().get(target, headers=headers, timeout=timeout) as resp:
         if resp.status != 200:
             raise Unavailable(f"{url} answered {resp.status}")
         return dict(await resp.json())
@@ -113,6 +116,7 @@ def _changelog(table: TableT[Any, Any]) -> str:
 class ScanView(faust.web.View):
     """One worker's share of a list (used by ``gather`` on the worker that was asked)."""
 
+    @internal
     async def get(self, request: web.Request, name: str) -> web.Response:
         if name not in SCANS:
             return problem(404, "not_found", f"no list {name!r}")

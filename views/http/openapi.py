@@ -9,42 +9,82 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, Literal, TypeGuard
 
 from openapi_pydantic import OpenAPI
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
 
-from views.http.contract import ERRORS, Answer, Operation, Query, operation_of
+from views.http.contract import ERRORS, RETRY_AFTER, Answer, Operation, Query, operation_of
 
 REF = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"{(\w+)}")
 Listed = tuple[str, str, str, Operation]  # path, method, operationId, operation
+SCHEME = "apiKey"
+LIMITED = Answer(
+    ERRORS[429].model, "overloaded (admission), or past ORDERS_RATE_LIMIT writes per second",
+    RETRY_AFTER,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Door:
+    """What the worker asks of callers, as configured (``views.http.access``)."""
+
+    keys: bool = False  # ORDERS_API_KEYS set
+    read_auth: bool = False  # ORDERS_API_READ_AUTH
+    rate_limit: bool = False  # ORDERS_RATE_LIMIT > 0
+
+    def needs_key(self, op: Operation) -> bool:
+        return self.keys and (op.access in ("write", "admin") or
+                              (op.access == "read" and self.read_auth))  # fmt: skip
+
+    def answers(self, op: Operation) -> dict[int, Answer]:
+        """The operation's answers with what the door adds: 401/403 where a key is needed,
+        429 where writes are limited."""
+        more = dict(op.answers)
+        if self.needs_key(op):
+            more[401] = ERRORS[401]
+            if op.access != "read":  # a key of a lower role
+                more[403] = ERRORS[403]
+        if self.rate_limit and op.access in ("write", "admin"):
+            more[429] = LIMITED
+        return dict(sorted(more.items()))
 
 
 def operations(views: Mapping[str, Any]) -> Iterator[Listed]:
-    """Every declared operation of ``views`` (Faust's ``app.web.views``: path -> View)."""
+    """Every declared operation of ``views`` (Faust's ``app.web.views``: path -> View) that is
+    switched on."""
     for path, view in sorted(views.items()):
         for method, handler in view.methods.items():
-            if (op := operation_of(handler)) is not None:
+            op = operation_of(handler)
+            if op is not None and (op.when is None or op.when()):
                 name = type(view).__name__.removesuffix("View").removesuffix("Page")
                 yield path, method, f"{method}{name}", op
 
 
-def document(views: Mapping[str, Any], *, title: str, version: str, about: str) -> dict[str, Any]:
+def document(
+    views: Mapping[str, Any], *, title: str, version: str, about: str, door: Door = Door()
+) -> dict[str, Any]:
     listed = list(operations(views))
     refs, components = _schemas(listed)
     paths: dict[str, dict[str, Any]] = {}
     for path, method, op_id, op in listed:
-        paths.setdefault(path, {})[method] = _operation(path, op_id, op, refs)
+        paths.setdefault(path, {})[method] = _operation(path, op_id, op, refs, door)
     tags = sorted({op.tag for *_, op in listed})
-    doc = {
+    doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": about},
         "tags": [{"name": t} for t in tags],
         "paths": paths,
         "components": {"schemas": components},
     }
+    if door.keys:
+        doc["components"]["securitySchemes"] = {SCHEME: {
+            "type": "http", "scheme": "bearer",
+            "description": "an API key of ORDERS_API_KEYS: role read, write or admin",
+        }}  # fmt: skip
     OpenAPI.model_validate(doc)  # the document's own types checked (its dump would add defaults)
     return doc
 
@@ -78,7 +118,7 @@ def _is_model(model: object) -> TypeGuard[type[BaseModel]]:
     return isinstance(model, type) and issubclass(model, BaseModel)
 
 
-def _operation(path: str, op_id: str, op: Operation, refs: Refs) -> dict[str, Any]:
+def _operation(path: str, op_id: str, op: Operation, refs: Refs, door: Door) -> dict[str, Any]:
     spec: dict[str, Any] = {
         "operationId": op_id,
         "summary": op.summary,
@@ -90,9 +130,11 @@ def _operation(path: str, op_id: str, op: Operation, refs: Refs) -> dict[str, An
         ],
         "responses": {
             str(status): _answer(answer, refs, op.links if i == 0 else {})
-            for i, (status, answer) in enumerate(_with_router(path, op.answers).items())
+            for i, (status, answer) in enumerate(_with_router(path, door.answers(op)).items())
         },
     }
+    if door.needs_key(op):
+        spec["security"] = [{SCHEME: []}]
     if op.description:
         spec["description"] = op.description
     if op.body is not None:

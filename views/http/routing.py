@@ -26,6 +26,7 @@ from app.runtime.partitioning import partition_for
 from app.runtime.settled import settled
 from app.settings import settings
 from tables.store import JsonTable
+from views.http.access import peer_headers
 from views.http.bodies import json
 from views.http.errors import problem
 
@@ -123,7 +124,11 @@ async def _forward(request: web.Request, owner: str, tp: TP) -> web.Response:
     url = owner.rstrip("/") + str(request.rel_url)
     timeout = aiohttp.ClientTimeout(total=settings.route_timeout + _wait_of(request))
     try:
-        headers = {FORWARDED: str(app.conf.canonical_url), **tracing.http_headers()}
+        headers = {
+            FORWARDED: str(app.conf.canonical_url),
+            **tracing.http_headers(),
+            **peer_headers(request, request.method, str(request.rel_url)),
+        }
         for name in ("Content-Type", "Idempotency-Key"):  # what the owner's answer depends on
             if name in request.headers:
                 headers[name] = request.headers[name]
@@ -176,17 +181,18 @@ async def wait_visible(store: JsonTable[M], key: str, path: str) -> bool:
             left = max(0.0, deadline - loop.time())
             if store.get(key) is not None and await settled(store.table, key.encode(), left):
                 return True
-        elif owner is not None and await _owner_answers(owner + path):
+        elif owner is not None and await _owner_answers(owner, path):
             return True
         await asyncio.sleep(0.05)
     return False
 
 
-async def _owner_answers(url: str) -> bool:
+async def _owner_answers(owner: str, path: str) -> bool:
+    headers = {FORWARDED: str(app.conf.canonical_url), **peer_headers(None, "GET", path)}
     try:
         async with peers().get(
-            url,
-            headers={FORWARDED: str(app.conf.canonical_url)},
+            owner.rstrip("/") + path,
+            headers=headers,
             timeout=aiohttp.ClientTimeout(total=1),
         ) as resp:
             return resp.status == 200
