@@ -10,7 +10,7 @@ from app.application import app
 from app.runtime.intake import consume, send_envelope
 from app.runtime.senders import sends
 from app.settings import settings
-from app.topics import orders_events_topic
+from app.topics import by_user_topic, orders_events_topic
 from domain import aggregates, envelope
 from domain.envelope import Parsed
 from domain.messages import OrderMessage, UserTotals
@@ -63,7 +63,7 @@ async def aggregate_users(stream):  # type: ignore[no-untyped-def]
     """Reads ``orders.events`` regrouped by userId (a Faust group_by repartition); changes
     ``user-aggregates``, ``revenue-hourly`` and ``orders-per-minute``; snapshots are sent by
     ``publish_snapshots``. Idempotent per order: a redelivered event is not counted twice."""
-    regrouped = stream.filter(counted).group_by(user_of, name="by-user")
+    regrouped = stream.filter(counted).group_by(user_of, name="by-user", topic=by_user_topic)
     async for outcome in consume(
         regrouped, orders_events_topic, aggregate, owner=False, keyed=False
     ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.adapters import kafka_auth
 from app.observability import metrics, tracing
 from app.observability.logs import ErrorsToHealthLog
 from app.runtime import performance, record_cache
@@ -26,6 +27,7 @@ app = OrdersApp(
     # Defaults only: Faust's own variables (BROKER_URL, WEB_PORT, APP_DATADIR,
     # BROKER_SESSION_TIMEOUT …) and flags (-b, --web-port, --datadir) override them.
     broker=settings.broker_url,
+    broker_credentials=kafka_auth.faust_credentials(),  # ORDERS_KAFKA_*: SASL, TLS
     store="rocksdb://",
     Stream=RegroupingStream,  # a filter before a group_by keeps records out of the repartition
     Table=CheckedTable,  # Faust's table, its partition check safe during a rebalance

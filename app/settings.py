@@ -20,7 +20,10 @@ class Settings(BaseSettings):
     so those are passed to ``faust.App`` only as defaults and the documented variables still win.
     """
 
-    model_config = SettingsConfigDict(env_prefix="ORDERS_", frozen=True, extra="ignore")
+    # hide_input_in_errors: an invalid setting's error never shows the values (keys, passwords)
+    model_config = SettingsConfigDict(
+        env_prefix="ORDERS_", frozen=True, extra="ignore", hide_input_in_errors=True
+    )
 
     app_id: str = Field("orders", description="Faust app id: consumer group and changelog prefix")
     broker_url: str = Field("kafka://localhost:9092", description="default when BROKER_URL unset")
@@ -97,11 +100,24 @@ class Settings(BaseSettings):
         120, ge=10, le=3600, description="seconds of per-second totals kept for /stats and /"
     )
     standby_replicas: int = Field(1, ge=0, description="standby copies of every table")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="how every Kafka client of the project connects"
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
+        "SCRAM-SHA-512", description="with SASL_PLAINTEXT or SASL_SSL"
+    )
+    kafka_username: str | None = Field(None, description="the SASL user")
+    kafka_password: SecretStr | None = Field(None, description="the SASL password")
+    kafka_password_file: Path | None = Field(None, description="or a file holding it")
+    kafka_ca_file: Path | None = Field(None, description="CA (PEM) of the brokers' certificates")
     api_keys: SecretStr | None = Field(
         None, description="role:key,… with roles read, write, admin; unset (and no file): open"
     )
     api_keys_file: Path | None = Field(None, description="the same, one or more per line")
     api_read_auth: bool = Field(False, description="reads (GET) need a key too")
+    peer_secret: SecretStr | None = Field(
+        None, description="what workers sign requests to each other with (default: from the keys)"
+    )
     api_key: SecretStr | None = Field(
         None, description="the key this project's HTTP clients send (monitor, replay)"
     )
@@ -144,10 +160,24 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def one_source_of_keys(self) -> Settings:
+    def one_source_of_each_secret(self) -> Settings:
         if self.api_keys is not None and self.api_keys_file is not None:
             raise ValueError("set ORDERS_API_KEYS or ORDERS_API_KEYS_FILE, not both")
+        if self.kafka_password is not None and self.kafka_password_file is not None:
+            raise ValueError("set ORDERS_KAFKA_PASSWORD or ORDERS_KAFKA_PASSWORD_FILE, not both")
+        sasl = self.kafka_security_protocol.startswith("SASL_")
+        has_password = self.kafka_password is not None or self.kafka_password_file is not None
+        if sasl and (not self.kafka_username or not has_password):
+            raise ValueError(
+                f"ORDERS_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                "ORDERS_KAFKA_USERNAME and ORDERS_KAFKA_PASSWORD (or ORDERS_KAFKA_PASSWORD_FILE)"
+            )
         return self
+
+    def kafka_password_text(self) -> str | None:
+        if self.kafka_password_file is not None:
+            return self.kafka_password_file.read_text().strip()
+        return None if self.kafka_password is None else self.kafka_password.get_secret_value()
 
     def api_keys_text(self) -> str | None:
         """The configured keys' text (the file read now), or None when the API is open."""

@@ -76,6 +76,16 @@ BY_NAME: dict[str, faust.TopicT] = {
 }  # fmt: skip
 
 
+# orders.events regrouped by userId (aggregate-users' group_by): Faust's own derivation, named
+# after the app like its changelogs (Faust's default names it after the agent and the source
+# topic, outside the app's prefix and its ACLs).
+by_user_topic = orders_events_topic.derive(
+    prefix=f"{settings.app_id}-",
+    suffix="-by-user-repartition",
+    partitions=settings.topic_partitions,
+    internal=True,
+)
+
 # Internal (like Faust's changelogs, named after the app id): DLQ records by their id, and the
 # redrive requests for them, so one agent sees both in order and redrives each record once.
 dlq_index_topic = app.topic(

@@ -30,7 +30,7 @@ async def faust_topics(system: System) -> dict[str, list[str]]:
         await admin.close()
     app_id = system.env["ORDERS_APP_ID"]
     changelogs = [n for n in names if n.startswith(f"{app_id}-") and n.endswith("-changelog")]
-    repartitions = [n for n in names if n.endswith("-repartition") and system.prefix in n]
+    repartitions = [n for n in names if n.startswith(f"{app_id}-") and n.endswith("-repartition")]
     return {"changelog": sorted(changelogs), "repartition": sorted(repartitions)}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
@@ -19,6 +20,7 @@ Access = Literal["public", "read", "write", "admin", "peer"]  # what an operatio
 ROLES: Final[tuple[Role, ...]] = get_args(Role)
 RANK: Final[dict[Role, int]] = {"read": 0, "write": 1, "admin": 2}
 SHORT_KEY: Final = 16  # characters: a key shorter than this is warned about at start
+_COMMENT: Final = re.compile(r"(^|\s)#.*$")  # a # that starts a line or follows a space
 
 
 def digest(key: str) -> bytes:
@@ -35,13 +37,14 @@ class Keyring:
 
     @classmethod
     def parse(cls, text: str, *, salt: str = "") -> Keyring:
-        """``role:key`` items separated by commas or new lines (``#`` starts a comment). Raises
+        """``role:key`` items separated by commas or new lines (a ``#`` at the start of a line or
+        after a space starts a comment: one inside a key is part of it). Raises
         ValueError naming the item's position, never the key. The workers' shared secret for
         signing what they forward derives from every key (and ``salt``, the app id): whoever
         holds all the keys is an admin anyway, whoever holds one of several cannot forge it."""
         entries: list[tuple[bytes, Role]] = []
         keys: list[str] = []
-        lines = (line.split("#", 1)[0] for line in text.splitlines())
+        lines = (_COMMENT.sub("", line) for line in text.splitlines())
         items = [item.strip() for line in lines for item in line.split(",") if item.strip()]
         for n, item in enumerate(items, 1):
             role, sep, key = item.partition(":")

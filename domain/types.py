@@ -18,8 +18,16 @@ def utc_iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@-]+$")]
-Sku = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+# never only dots: "." and ".." are path segments a URL normalizes away (/users/.. is /)
+Id = Annotated[
+    str,
+    Field(min_length=1, max_length=128,
+          pattern=r"^[A-Za-z0-9._:@-]*[A-Za-z0-9_:@-][A-Za-z0-9._:@-]*$"),
+]  # fmt: skip
+Sku = Annotated[
+    str,
+    Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]*[A-Za-z0-9_-][A-Za-z0-9._-]*$"),
+]
 Quantity = Annotated[int, Field(gt=0, le=10_000, strict=True)]
 Money = Annotated[
     Decimal,

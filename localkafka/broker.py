@@ -14,6 +14,7 @@ from typing import Any
 from localkafka import config, jars, procs
 from localkafka.config import new_cluster_id
 from localkafka.probe import metadata
+from localkafka.secure import Secure, cluster_view
 
 log = logging.getLogger("localkafka")
 
@@ -40,6 +41,7 @@ class Broker:
         cluster_id: str | None = None,
         replication: int = 1,
         heap_mb: int = 512,
+        secure: Secure | None = None,
     ) -> None:
         self.port = port
         self.controller_port = controller_port or procs.free_ports(1)[0]
@@ -49,6 +51,7 @@ class Broker:
         self.cluster_id = cluster_id or new_cluster_id()
         self.replication = replication
         self.heap_mb = heap_mb
+        self.secure = secure  # SASL_SSL, SCRAM users and ACLs (localkafka.secure)
         self.log_dirs = self.data_dir / "logs"
         self.properties_file = self.data_dir / "server.properties"
         self.log_file = self.data_dir / "kafka.log"
@@ -131,6 +134,14 @@ class Broker:
         raise BrokerError(f"{self.bootstrap} not ready after {timeout}s\n{self._logs()}")
 
     def _serves(self, brokers: int) -> bool:
+        if self.secure is not None:
+            try:
+                ids, controller = cluster_view(
+                    self.bootstrap, self.secure.client_config(self.bootstrap)
+                )
+            except Exception:  # not up yet: librdkafka's KafkaException
+                return False
+            return self.node_id in ids and len(ids) >= brokers and controller >= 0
         try:
             view = metadata(procs.HOST, self.port, timeout=2)
         except (OSError, struct.error):
@@ -184,10 +195,13 @@ class Broker:
     def _prepare(self) -> None:
         """Write server.properties (every start) and format the log dir (first start only)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.properties_file.touch(mode=0o600)  # it holds the secure cluster's passwords
         self.properties_file.write_text(config.server_properties(self))
         if (self.log_dirs / "meta.properties").exists():
             return
         args = ["format", "--cluster-id", self.cluster_id, "--config", str(self.properties_file)]
+        if self.secure is not None:
+            args += self.secure.format_args()
         cmd = jars.tool_command("kafka.tools.StorageTool", *args)
         result = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if result.returncode != 0:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from localkafka import jars
+from localkafka.acls import apply_acls
 from localkafka.broker import Broker, BrokerError
 from localkafka.cluster import Cluster
 from localkafka.probe import answers
+from localkafka.secure import Secure, cluster_view, private
 
 TOOLS = {
     "topics": "org.apache.kafka.tools.TopicCommand",
@@ -41,22 +45,65 @@ def run_tool(name: str, args: list[str]) -> int:
         return 130  # Ctrl-C also reached java, which stops console tools this way
 
 
+def _folder(args: argparse.Namespace) -> Path:
+    default = f"cluster-{args.port}" if args.nodes > 1 else f"data-{args.port}"
+    return Path(args.data or jars.home() / default).resolve()
+
+
+def _secure(args: argparse.Namespace) -> Secure | None:
+    """The folder's secrets when it is (or is to be) a secure cluster's."""
+    folder = _folder(args)
+    if getattr(args, "secure", False) or (folder / ".secrets.json").exists():
+        return Secure.ensure(folder)
+    return None
+
+
 def _broker(args: argparse.Namespace) -> Broker:
-    return Broker(port=args.port, data_dir=args.data)
+    return Broker(port=args.port, data_dir=_folder(args), secure=_secure(args))
 
 
 def _cluster(args: argparse.Namespace) -> Cluster:
-    base = args.data or jars.home() / f"cluster-{args.port}"
-    return Cluster(size=args.nodes, base_dir=base, port=args.port)
+    return Cluster(size=args.nodes, base_dir=_folder(args), port=args.port, secure=_secure(args))
+
+
+def _up(bootstrap: str, secure: Secure | None) -> bool:
+    if secure is None:
+        return answers(bootstrap)
+    try:
+        return bool(cluster_view(bootstrap, secure.client_config(bootstrap))[0])
+    except Exception:  # librdkafka's KafkaException: not answering
+        return False
+
+
+def _secured(secure: Secure, bootstrap: str) -> None:
+    """Once a secure cluster serves: its credentials.json, and the app's ACLs
+    (``faust -A app acls`` when run from the project, for the environment it runs in)."""
+    path = secure.write_credentials(bootstrap)
+    project = Path(__file__).resolve().parent.parent
+    if not (project / "app" / "cli" / "acls.py").exists():
+        logging.info("credentials in %s; no app here to apply ACLs for", path)
+        return
+    listed = subprocess.run(
+        [sys.executable, "-m", "faust", "-A", "app", "acls", "--principal",
+         f"User:{secure.app.username}"],
+        cwd=project, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if listed.returncode != 0:
+        raise BrokerError(f"faust -A app acls failed:\n{listed.stderr[-2000:]}")
+    count = apply_acls(bootstrap, secure, listed.stdout.splitlines())
+    logging.info("credentials in %s; %d ACLs for User:%s", path, count, secure.app.username)
 
 
 def cmd_start(args: argparse.Namespace) -> int:
     if args.nodes > 1:
         cluster = _cluster(args)
-        print(cluster.start(timeout=args.timeout, detach=True))
+        bootstrap = cluster.start(timeout=args.timeout, detach=True)
+        if cluster.nodes[0].secure is not None:
+            _secured(cluster.nodes[0].secure, bootstrap)
+        print(bootstrap)
         return 0
     broker = _broker(args)
-    if broker.pid() is None and answers(broker.bootstrap):
+    if broker.pid() is None and _up(broker.bootstrap, broker.secure):
         # A broker we did not start (another --data, another tool) already serves this port.
         logging.info("reusing the Kafka broker already answering at %s", broker.bootstrap)
         print(broker.bootstrap)
@@ -66,6 +113,8 @@ def cmd_start(args: argparse.Namespace) -> int:
             "reusing the broker already running in %s (pid %d)", broker.data_dir, broker.pid()
         )
     broker.start(timeout=args.timeout, detach=True)
+    if broker.secure is not None:
+        _secured(broker.secure, broker.bootstrap)
     logging.info("broker ready; logs in %s", broker.log_file)
     print(broker.bootstrap)
     return 0
@@ -90,21 +139,55 @@ def cmd_stop(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     if args.nodes > 1:
         nodes = _cluster(args).nodes
-        up = [n.bootstrap for n in nodes if n.is_running() and answers(n.bootstrap)]
+        up = [n.bootstrap for n in nodes if n.is_running() and _up(n.bootstrap, n.secure)]
         print(f"{len(up)} of {len(nodes)} nodes answer: {','.join(up)}")
         return 0 if len(up) == len(nodes) else 1
     broker = _broker(args)
     pid = broker.pid()
     if pid is None:
-        if answers(broker.bootstrap):
+        if _up(broker.bootstrap, broker.secure):
             print(f"running {broker.bootstrap} (started elsewhere: not from {broker.data_dir})")
             return 0
         print("not running")
         return 1
-    if not answers(broker.bootstrap):
+    if not _up(broker.bootstrap, broker.secure):
         print(f"unresponsive {broker.bootstrap} pid {pid}")
         return 1
     print(f"running {broker.bootstrap} pid {pid}")
+    return 0
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    """The app's client settings for a secure cluster, as KEY=VALUE lines for ``export``."""
+    folder = _folder(args)
+    creds = folder / "credentials.json"
+    if not creds.exists():
+        logging.error("no %s: start it with --secure first", creds)
+        return 1
+    doc = json.loads(creds.read_text())
+    password_file = folder / "app.password"
+    private(password_file, doc["app"]["password"])
+    lines = {
+        "BROKER_URL": ";".join(f"kafka://{b}" for b in doc["bootstrap"].split(",")),
+        "ORDERS_KAFKA_SECURITY_PROTOCOL": doc["securityProtocol"],
+        "ORDERS_KAFKA_SASL_MECHANISM": doc["saslMechanism"],
+        "ORDERS_KAFKA_USERNAME": doc["app"]["username"],
+        "ORDERS_KAFKA_PASSWORD_FILE": str(password_file),
+        "ORDERS_KAFKA_CA_FILE": doc["caFile"],
+    }
+    print("\n".join(f"{k}={v}" for k, v in lines.items()))
+    return 0
+
+
+def cmd_acls(args: argparse.Namespace) -> int:
+    """Apply ``kafka-acls`` argument lines (stdin or --file) as the secure cluster's admin."""
+    secure, folder = _secure(args), _folder(args)
+    if secure is None or not (folder / "credentials.json").exists():
+        logging.error("%s is not a secure cluster's folder", folder)
+        return 1
+    bootstrap = json.loads((folder / "credentials.json").read_text())["bootstrap"]
+    text = Path(args.file).read_text() if args.file else sys.stdin.read()
+    print(f"{apply_acls(bootstrap, secure, text.splitlines())} ACLs applied")
     return 0
 
 
@@ -115,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
         ("start", cmd_start, "start a detached broker (reused if already running)"),
         ("stop", cmd_stop, "stop the broker (SIGTERM, then SIGKILL)"),
         ("status", cmd_status, "exit 0 if the broker runs and answers"),
+        ("env", cmd_env, "print the app's ORDERS_KAFKA_* settings for a secure broker"),
+        ("acls", cmd_acls, "apply kafka-acls argument lines (stdin or --file) as the admin"),
     ]:
         command = commands.add_parser(name, help=about)
         command.set_defaults(func=func)
@@ -127,8 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--data", help="data dir (default: .localkafka/data-PORT, or under $LOCALKAFKA_HOME)"
         )
-        if name != "status":
+        if name in ("start", "stop"):
             command.add_argument("--timeout", type=float, default=60 if name == "start" else 30)
+        if name == "start":
+            command.add_argument(
+                "--secure", action="store_true",
+                help="SASL_SSL (SCRAM-SHA-512) with a CA made here, ACLs enforced, an admin and "
+                     "the app's user (DATA/credentials.json)",
+            )  # fmt: skip
+        if name == "acls":
+            command.add_argument("--file", help="the lines (default: stdin)")
     for name, main_class in TOOLS.items():
         commands.add_parser(
             name, help=f"run {main_class} (arguments passed through)", add_help=False

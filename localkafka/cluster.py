@@ -10,6 +10,7 @@ from pathlib import Path
 from localkafka import procs
 from localkafka.broker import Broker
 from localkafka.config import new_cluster_id
+from localkafka.secure import Secure
 
 
 class Cluster:
@@ -23,8 +24,10 @@ class Cluster:
         base_dir: str | Path | None = None,
         heap_mb: int = 384,
         port: int | None = None,
+        secure: Secure | None = None,
     ) -> None:
         base = Path(base_dir) if base_dir else Path(tempfile.mkdtemp(prefix="localkafka-cluster-"))
+        self.base_dir = base
         if port is None:
             ports = procs.free_ports(2 * size)
         else:
@@ -41,6 +44,7 @@ class Cluster:
                 cluster_id=cluster_id,
                 replication=min(size, 3),
                 heap_mb=heap_mb,
+                secure=secure,
             )
             for i in range(size)
         ]

@@ -53,6 +53,8 @@ def server_properties(node: Broker) -> str:
         "share.coordinator.state.topic.replication.factor": replication,
         "share.coordinator.state.topic.min.isr": min_isr,
     }
+    if node.secure is not None:
+        settings |= node.secure.properties(HOST, node.port, node.controller_port)
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 
+from app.adapters.kafka_auth import aiokafka_options
 from app.application import app
 
 
@@ -22,5 +23,5 @@ def outside_group(bootstrap: str, **options: Any) -> AIOKafkaConsumer:
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
-        **options,
+        **(aiokafka_options() | options),
     )

@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from app.adapters.kafka import bootstrap_servers, outside_group
+from app.adapters.kafka_auth import aiokafka_options
 from app.application import app
 from app.runtime.partitioning import partition_for
 from app.settings import settings
@@ -99,7 +100,7 @@ class GroupLag:
         if self._closed:
             raise RuntimeError("closed")
         if self._admin is None:  # kept once started; a start cut short is closed
-            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **aiokafka_options())
             await _started(admin.start(), admin.close)
             self._admin = admin
         if self._consumer is None:

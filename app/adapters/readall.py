@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from app.adapters.kafka import outside_group
+from app.adapters.kafka_auth import aiokafka_options
 
 
 class ReadToEnd:
@@ -24,7 +25,7 @@ class ReadToEnd:
         self._end: dict[TopicPartition, int] = {}
 
     async def __aenter__(self) -> ReadToEnd:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, **aiokafka_options())
         await admin.start()
         try:
             # only topics that exist: describing a missing one would have the broker create it

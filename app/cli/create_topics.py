@@ -8,6 +8,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from faust.cli import AppCommand
 
 from app.adapters.kafka import bootstrap_servers
+from app.adapters.kafka_auth import aiokafka_options
 from app.application import app
 from app.settings import settings
 from app.topics import SPECS, TopicSpec
@@ -30,7 +31,7 @@ async def _check_existing(admin: AIOKafkaAdminClient, specs: list[TopicSpec]) ->
 @app.command()
 async def create_topics(self: AppCommand) -> None:
     """Create every topic of the system (idempotent): the job of compose's kafka-init."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers())
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers(), **aiokafka_options())
     await admin.start()
     try:
         existing = set(await admin.list_topics())

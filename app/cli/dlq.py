@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.adapters.kafka import bootstrap_servers
+from app.adapters.kafka_auth import aiokafka_options
 from app.adapters.readall import read_all
 from app.application import app
 from app.topics import dlq_index_topic, orders_dlq_topic
@@ -79,7 +80,10 @@ def _table(entries: list[Entry]) -> Table:
 
 async def _send_requests(ids: list[str]) -> None:
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers(), acks="all", enable_idempotence=True
+        bootstrap_servers=bootstrap_servers(),
+        acks="all",
+        enable_idempotence=True,
+        **aiokafka_options(),
     )
     await producer.start()
     try:

@@ -16,6 +16,7 @@ from faust.cli import AppCommand, option
 from tqdm import tqdm
 
 from app.adapters.kafka import bootstrap_servers
+from app.adapters.kafka_auth import aiokafka_options
 from app.adapters.lag import GroupLag, order_path
 from app.application import app
 from app.settings import settings
@@ -118,6 +119,7 @@ async def simulate(self: AppCommand, orders: int, rate: float, seed: int, corrup
     if not 0 <= corrupt_ratio <= 1 or via not in ("commands", "events"):
         raise SystemExit("--corrupt-ratio must be within 0..1 and --via commands or events")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers(), acks="all", linger_ms=5,
+                                **aiokafka_options(),
                                 enable_idempotence=True)  # fmt: skip
     await producer.start()
     intents: Counter[str] = Counter()

@@ -162,6 +162,7 @@ def test_only_the_events_totals_count_cross_the_by_user_repartition(
 
     assert {"StockReserved", "PaymentAuthorized"} <= set(types(system.topic("orders.events")))
     names = asyncio.run(topic_names(system.bootstrap))
-    [regrouped] = [n for n in names if n.startswith(f"aggregate-users-{system.prefix}")
+    app_id = system.env["ORDERS_APP_ID"]
+    [regrouped] = [n for n in names if n.startswith(f"{app_id}-")
                    and n.endswith("-by-user-repartition")]  # fmt: skip
     assert sorted(types(regrouped)) == ["OrderConfirmed", "OrderCreated"]

@@ -48,6 +48,7 @@ class Gate:
     ring: Keyring | None
     read_auth: bool
     limiter: tuple[MovingWindowRateLimiter, RateLimitItemPerSecond] | None = None
+    peer_secret: bytes = b""  # empty: workers do not sign (no keys, no ORDERS_PEER_SECRET)
 
 
 @functools.cache
@@ -55,7 +56,10 @@ def gate() -> Gate:
     """The keys, read once (a file's content at the first request or at start)."""
     text = settings.api_keys_text()
     ring = None if text is None else Keyring.parse(text, salt=settings.app_id)
-    return Gate(ring, settings.api_read_auth)
+    secret = b"" if ring is None else ring.peer_secret
+    if settings.peer_secret is not None:
+        secret = hashlib.sha256(settings.peer_secret.get_secret_value().encode()).digest()
+    return Gate(ring, settings.api_read_auth, peer_secret=secret)
 
 
 def announce() -> None:
@@ -64,6 +68,11 @@ def announce() -> None:
     if ring is None:
         log.warning("the HTTP API is open: ORDERS_API_KEYS is not set, anyone who reaches this "
                     "port may place orders, redrive the DLQ and read every order")  # fmt: skip
+        if settings.fault_injection:
+            log.warning("ORDERS_FAULT_INJECTION is on and the API open: anyone may take the "
+                        "payment gateway down (POST /payments/outage)")  # fmt: skip
+        if settings.api_read_auth:
+            log.warning("ORDERS_API_READ_AUTH is set but no keys are: reads stay open")
         return
     log.info("the HTTP API needs keys: %d configured, reads %s", len(ring.entries),
              "need one" if settings.api_read_auth else "are open")  # fmt: skip
@@ -89,10 +98,10 @@ def peer_headers(request: web.Request | None, method: str, path_qs: str) -> dict
     headers = {}
     if request is not None and "Authorization" in request.headers:
         headers["Authorization"] = request.headers["Authorization"]
-    ring = gate().ring
-    if ring is not None:
+    secret = gate().peer_secret
+    if secret:
         now = str(int(time.time()))
-        headers[PEER] = f"{now}:{_mac(ring.peer_secret, now, method, path_qs)}"
+        headers[PEER] = f"{now}:{_mac(secret, now, method, path_qs)}"
     return headers
 
 
@@ -102,13 +111,16 @@ def _mac(secret: bytes, when: str, method: str, path_qs: str) -> str:
 
 
 def from_peer(request: web.Request) -> bool:
-    """The request carries a valid, fresh signature of a worker of this app."""
-    ring, signed = gate().ring, request.headers.get(PEER, "")
+    """The request carries a valid, fresh signature of a worker of this app, over the path as
+    it came (``raw_path``: what the sender signed, before any normalization)."""
+    secret, signed = gate().peer_secret, request.headers.get(PEER, "")
     when, _, mac = signed.partition(":")
-    if ring is None or not when.isdigit() or abs(time.time() - int(when)) > PEER_SKEW:
+    if not secret or not (when.isascii() and when.isdigit() and len(when) <= 12):
         return False
-    expected = _mac(ring.peer_secret, when, request.method, str(request.rel_url))
-    return hmac.compare_digest(expected, mac)
+    if abs(time.time() - int(when)) > PEER_SKEW:
+        return False
+    expected = _mac(secret, when, request.method, request.raw_path)
+    return hmac.compare_digest(expected.encode(), mac.encode())
 
 
 def needs_of(request: web.Request) -> Access | None:
@@ -117,9 +129,11 @@ def needs_of(request: web.Request) -> Access | None:
     if info.http_exception is not None:
         return None
     resource = info.route.resource
+    if isinstance(resource, web.StaticResource):
+        return "public"  # the docs page's assets
     view = app.web.views.get(resource.canonical) if resource is not None else None
     if view is None:
-        return "public"  # a static file: the docs page's assets
+        return "admin"  # a route of no view of ours: closed
     name = "get" if request.method == "HEAD" else request.method.lower()
     method = getattr(view, name, None)
     declared = getattr(method, "__access__", None)
@@ -162,7 +176,8 @@ async def guarded(request: web.Request, handler):  # type: ignore[no-untyped-def
         return await handler(request)
     if switched_off(request):
         return problem(404, "not_found", f"{request.method} {request.path} is switched off here")
-    door, peer = gate(), from_peer(request)
+    door = gate()
+    peer = needs != "public" and from_peer(request)
     denied = check(door.ring, needs, request.headers.get("Authorization"),
                    read_auth=door.read_auth, peer=peer)  # fmt: skip
     if denied is not None:

@@ -18,6 +18,7 @@ import mode
 from aiohttp import web
 from faust.types import TP, TableT
 from pydantic import BaseModel
+from yarl import URL
 
 from app.application import app
 from app.observability import tracing
@@ -121,13 +122,13 @@ async def route(
 
 
 async def _forward(request: web.Request, owner: str, tp: TP) -> web.Response:
-    url = owner.rstrip("/") + str(request.rel_url)
+    url = URL(owner.rstrip("/") + request.raw_path, encoded=True)  # as the client sent it
     timeout = aiohttp.ClientTimeout(total=settings.route_timeout + _wait_of(request))
     try:
         headers = {
             FORWARDED: str(app.conf.canonical_url),
             **tracing.http_headers(),
-            **peer_headers(request, request.method, str(request.rel_url)),
+            **peer_headers(request, request.method, request.raw_path),
         }
         for name in ("Content-Type", "Idempotency-Key"):  # what the owner's answer depends on
             if name in request.headers:
@@ -191,7 +192,7 @@ async def _owner_answers(owner: str, path: str) -> bool:
     headers = {FORWARDED: str(app.conf.canonical_url), **peer_headers(None, "GET", path)}
     try:
         async with peers().get(
-            owner.rstrip("/") + path,
+            URL(owner.rstrip("/") + path, encoded=True),
             headers=headers,
             timeout=aiohttp.ClientTimeout(total=1),
         ) as resp:

@@ -54,3 +54,22 @@ def test_the_admission_budget_is_half_the_saga_timeout_never_under_a_few_commit_
     assert Settings().admission_budget() == 10.0  # a healthy partition shows ~2.8 s of backlog
     monkeypatch.setenv("ORDERS_ADMISSION_BACKLOG", "0")
     assert Settings().admission_budget() == 0.0  # off
+
+
+def test_an_invalid_setting_never_shows_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from app.settings import Settings
+
+    monkeypatch.setenv("ORDERS_API_KEYS", "admin:SUPERSECRET-0123456789")
+    monkeypatch.setenv("ORDERS_KAFKA_PASSWORD", "KAFKASECRET-0123456789")
+    for name, value in [("ORDERS_API_KEYS_FILE", "/nowhere"), ("ORDERS_DRAIN_TIMEOUT", "1")]:
+        monkeypatch.setenv(name, value)  # one more wrong setting each time
+        with pytest.raises(ValidationError) as refused:
+            Settings()
+        shown = str(refused.value) + repr(refused.value)
+        assert "SUPERSECRET" not in shown and "KAFKASECRET" not in shown
+    monkeypatch.delenv("ORDERS_API_KEYS_FILE")
+    monkeypatch.delenv("ORDERS_DRAIN_TIMEOUT")
+    ok = Settings()
+    assert "SUPERSECRET" not in repr(ok) + str(ok.model_dump())

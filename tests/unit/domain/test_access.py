@@ -87,3 +87,9 @@ def test_who_may_do_what() -> None:
     denied = check(RING, "peer", a, **open_reads)
     assert denied is not None and denied.status == 403
     assert check(RING, "peer", None, read_auth=False, peer=True) is None
+
+
+def test_a_hash_inside_a_key_is_part_of_it() -> None:
+    ring = Keyring.parse("write:abc#def  # a comment\n# write:other")
+    assert ring.role_of("abc#def") == "write" and ring.role_of("abc") is None
+    assert len(ring.entries) == 1

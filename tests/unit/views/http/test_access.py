@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+import swagger_ui_bundle  # type: ignore[import-untyped]
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
@@ -34,7 +35,7 @@ async def handled(request: web.Request) -> web.Response:
 
 def door(monkeypatch: pytest.MonkeyPatch, ring: Keyring | None, *, read_auth: bool = False,
          rate_limit: int = 0, faults: bool = False) -> None:  # fmt: skip
-    gate = access.Gate(ring, read_auth)
+    gate = access.Gate(ring, read_auth, peer_secret=b"" if ring is None else ring.peer_secret)
     monkeypatch.setattr(access, "gate", lambda: gate)
     monkeypatch.setattr("views.http.access.settings", settings.model_copy(
         update={"rate_limit": rate_limit}))  # fmt: skip
@@ -51,13 +52,15 @@ async def client() -> AsyncIterator[TestClient[Any, Any]]:
     for path, view in app.web.views.items():
         for method in view.get_methods():
             server.router.add_route(method, path, handled)
-    server.router.add_route("GET", "/docs/assets/{file}", handled)  # as the static files
+    server.router.add_static("/docs/assets", swagger_ui_bundle.swagger_ui_path)  # as served
     async with TestClient(TestServer(server)) as test_client:
         yield test_client
 
 
 async def status(client: TestClient[Any, Any], method: str, path: str, **kw: Any) -> int:
     async with client.request(method, path, **kw) as resp:
+        if resp.content_type != "application/json":  # a static file
+            return resp.status
         body = await resp.json()
         if resp.status == 200:
             assert body == {"handled": True}
@@ -136,11 +139,12 @@ async def test_only_a_signed_worker_scans_and_a_signature_fits_one_request(
         == 200
     )
     assert await status(client, "GET", "/internal/scan/orders?user=u-2", headers=signed) == 403
-    assert await status(client, "POST", path, headers=signed) in (403, 405)
     stale = {access.PEER: "1000:" + signed[access.PEER].split(":")[1]}
     assert await status(client, "GET", path, headers=stale) == 403
     other = Keyring.parse(f"write:{WRITE}", salt="orders")  # knows one key, not all
-    monkeypatch.setattr(access, "gate", lambda: access.Gate(other, True))
+    monkeypatch.setattr(
+        access, "gate", lambda: access.Gate(other, True, peer_secret=other.peer_secret)
+    )
     forged = access.peer_headers(None, "GET", path)
     door(monkeypatch, RING, read_auth=True)
     assert await status(client, "GET", path, headers=forged) == 403
@@ -167,3 +171,30 @@ async def test_without_keys_the_limit_is_per_address(
     door(monkeypatch, None, rate_limit=2)
     answers = [await status(client, "POST", "/users") for _ in range(4)]
     assert answers[:2] == [200, 200] and answers[2:] == [429, 429]
+
+
+async def test_a_malformed_signature_is_no_signature_and_no_error(
+    client: TestClient[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    door(monkeypatch, RING, read_auth=True)
+    for forged in ("²:ab", "9" * 5000 + ":ab", ":", "abc", "12:", "1:" + "0" * 64):
+        assert (
+            await status(client, "GET", "/internal/scan/orders", headers={access.PEER: forged})
+            == 403
+        )
+        assert await status(client, "GET", "/health", headers={access.PEER: forged}) == 200
+
+
+async def test_without_keys_a_peer_secret_signs_so_forwards_are_not_counted_twice(
+    client: TestClient[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    door(monkeypatch, None, rate_limit=1)
+    signing = access.Gate(None, False, peer_secret=b"s" * 32)
+    monkeypatch.setattr(access, "gate", lambda: signing)
+    signed = access.peer_headers(None, "POST", "/carts/u-1/checkout")
+    answers = [
+        await status(client, "POST", "/carts/u-1/checkout", headers=signed) for _ in range(3)
+    ]
+    assert answers == [200, 200, 200]
+    assert await status(client, "POST", "/users") == 200
+    assert await status(client, "POST", "/users") == 429
