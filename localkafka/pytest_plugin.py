@@ -11,6 +11,7 @@ import pytest
 from localkafka.broker import Broker
 from localkafka.cluster import Cluster
 from localkafka.probe import answers
+from localkafka.secure import Secure
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,18 @@ def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]
         yield cluster
     finally:
         cluster.stop_all()
+
+
+@pytest.fixture(scope="session")
+def kafka_secure(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    """A single-node SASL_SSL broker (SCRAM-SHA-512, ACLs enforced) on free ports; its users and
+    CA are ``broker.secure`` (``localkafka.secure``), its credentials.json is written."""
+    folder = tmp_path_factory.mktemp("kafka-secure")
+    broker = Broker.isolated(folder, secure=Secure.ensure(folder))
+    try:
+        broker.start()
+        assert broker.secure is not None
+        broker.secure.write_credentials(broker.bootstrap)
+        yield broker
+    finally:
+        broker.stop()
