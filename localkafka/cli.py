@@ -168,7 +168,7 @@ def cmd_env(args: argparse.Namespace) -> int:
     password_file = folder / "app.password"
     private(password_file, doc["app"]["password"])
     lines = {
-        "BROKER_URL": ";".join(f"kafka://{b}" for b in doc["bootstrap"].split(",")),
+        "BROKER_URL": f"kafka://{doc['bootstrap']}",  # Faust takes kafka://h1:p1,h2:p2
         "ORDERS_KAFKA_SECURITY_PROTOCOL": doc["securityProtocol"],
         "ORDERS_KAFKA_SASL_MECHANISM": doc["saslMechanism"],
         "ORDERS_KAFKA_USERNAME": doc["app"]["username"],
