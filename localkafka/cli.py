@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-from localkafka import jars
-from localkafka.acls import apply_acls
+from localkafka import jars, secure_cli
 from localkafka.broker import Broker, BrokerError
 from localkafka.cluster import Cluster
 from localkafka.probe import answers
-from localkafka.secure import Secure, cluster_view, private
+from localkafka.secure import Secure, cluster_view
+from localkafka.secure_cli import folder_of, secure_of, secured
 
 TOOLS = {
     "topics": "org.apache.kafka.tools.TopicCommand",
@@ -45,25 +43,14 @@ def run_tool(name: str, args: list[str]) -> int:
         return 130  # Ctrl-C also reached java, which stops console tools this way
 
 
-def _folder(args: argparse.Namespace) -> Path:
-    default = f"cluster-{args.port}" if args.nodes > 1 else f"data-{args.port}"
-    return Path(args.data or jars.home() / default).resolve()
-
-
-def _secure(args: argparse.Namespace) -> Secure | None:
-    """The folder's secrets when it is (or is to be) a secure cluster's."""
-    folder = _folder(args)
-    if getattr(args, "secure", False) or (folder / ".secrets.json").exists():
-        return Secure.ensure(folder)
-    return None
-
-
 def _broker(args: argparse.Namespace) -> Broker:
-    return Broker(port=args.port, data_dir=_folder(args), secure=_secure(args))
+    return Broker(port=args.port, data_dir=folder_of(args), secure=secure_of(args))
 
 
 def _cluster(args: argparse.Namespace) -> Cluster:
-    return Cluster(size=args.nodes, base_dir=_folder(args), port=args.port, secure=_secure(args))
+    return Cluster(
+        size=args.nodes, base_dir=folder_of(args), port=args.port, secure=secure_of(args)
+    )
 
 
 def _up(bootstrap: str, secure: Secure | None) -> bool:
@@ -75,31 +62,12 @@ def _up(bootstrap: str, secure: Secure | None) -> bool:
         return False
 
 
-def _secured(secure: Secure, bootstrap: str) -> None:
-    """Once a secure cluster serves: its credentials.json, and the app's ACLs
-    (``faust -A app acls`` when run from the project, for the environment it runs in)."""
-    path = secure.write_credentials(bootstrap)
-    project = Path(__file__).resolve().parent.parent
-    if not (project / "app" / "cli" / "acls.py").exists():
-        logging.info("credentials in %s; no app here to apply ACLs for", path)
-        return
-    listed = subprocess.run(
-        [sys.executable, "-m", "faust", "-A", "app", "acls", "--principal",
-         f"User:{secure.app.username}"],
-        cwd=project, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if listed.returncode != 0:
-        raise BrokerError(f"faust -A app acls failed:\n{listed.stderr[-2000:]}")
-    count = apply_acls(bootstrap, secure, listed.stdout.splitlines())
-    logging.info("credentials in %s; %d ACLs for User:%s", path, count, secure.app.username)
-
-
 def cmd_start(args: argparse.Namespace) -> int:
     if args.nodes > 1:
         cluster = _cluster(args)
         bootstrap = cluster.start(timeout=args.timeout, detach=True)
         if cluster.nodes[0].secure is not None:
-            _secured(cluster.nodes[0].secure, bootstrap)
+            secured(cluster.nodes[0].secure, bootstrap)
         print(bootstrap)
         return 0
     broker = _broker(args)
@@ -114,7 +82,7 @@ def cmd_start(args: argparse.Namespace) -> int:
         )
     broker.start(timeout=args.timeout, detach=True)
     if broker.secure is not None:
-        _secured(broker.secure, broker.bootstrap)
+        secured(broker.secure, broker.bootstrap)
     logging.info("broker ready; logs in %s", broker.log_file)
     print(broker.bootstrap)
     return 0
@@ -157,40 +125,6 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_env(args: argparse.Namespace) -> int:
-    """The app's client settings for a secure cluster, as KEY=VALUE lines for ``export``."""
-    folder = _folder(args)
-    creds = folder / "credentials.json"
-    if not creds.exists():
-        logging.error("no %s: start it with --secure first", creds)
-        return 1
-    doc = json.loads(creds.read_text())
-    password_file = folder / "app.password"
-    private(password_file, doc["app"]["password"])
-    lines = {
-        "BROKER_URL": f"kafka://{doc['bootstrap']}",  # Faust takes kafka://h1:p1,h2:p2
-        "ORDERS_KAFKA_SECURITY_PROTOCOL": doc["securityProtocol"],
-        "ORDERS_KAFKA_SASL_MECHANISM": doc["saslMechanism"],
-        "ORDERS_KAFKA_USERNAME": doc["app"]["username"],
-        "ORDERS_KAFKA_PASSWORD_FILE": str(password_file),
-        "ORDERS_KAFKA_CA_FILE": doc["caFile"],
-    }
-    print("\n".join(f"{k}={v}" for k, v in lines.items()))
-    return 0
-
-
-def cmd_acls(args: argparse.Namespace) -> int:
-    """Apply ``kafka-acls`` argument lines (stdin or --file) as the secure cluster's admin."""
-    secure, folder = _secure(args), _folder(args)
-    if secure is None or not (folder / "credentials.json").exists():
-        logging.error("%s is not a secure cluster's folder", folder)
-        return 1
-    bootstrap = json.loads((folder / "credentials.json").read_text())["bootstrap"]
-    text = Path(args.file).read_text() if args.file else sys.stdin.read()
-    print(f"{apply_acls(bootstrap, secure, text.splitlines())} ACLs applied")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m localkafka", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -198,8 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         ("start", cmd_start, "start a detached broker (reused if already running)"),
         ("stop", cmd_stop, "stop the broker (SIGTERM, then SIGKILL)"),
         ("status", cmd_status, "exit 0 if the broker runs and answers"),
-        ("env", cmd_env, "print the app's ORDERS_KAFKA_* settings for a secure broker"),
-        ("acls", cmd_acls, "apply kafka-acls argument lines (stdin or --file) as the admin"),
+        ("env", secure_cli.cmd_env, "print the app's ORDERS_KAFKA_* settings for a secure broker"),
+        (
+            "acls",
+            secure_cli.cmd_acls,
+            "apply kafka-acls argument lines (stdin or --file) as the admin",
+        ),
     ]:
         command = commands.add_parser(name, help=about)
         command.set_defaults(func=func)
@@ -222,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
             )  # fmt: skip
         if name == "acls":
             command.add_argument("--file", help="the lines (default: stdin)")
+    secrets_cmd = commands.add_parser(
+        "compose-secrets", help=secure_cli.cmd_compose_secrets.__doc__
+    )
+    secrets_cmd.set_defaults(func=secure_cli.cmd_compose_secrets)
+    secrets_cmd.add_argument("--dir", required=True)
+    secrets_cmd.add_argument("--hosts", required=True, help="the nodes' host names, by commas")
+    secrets_cmd.add_argument("--uid", type=int, help="owner of every file written")
     for name, main_class in TOOLS.items():
         commands.add_parser(
             name, help=f"run {main_class} (arguments passed through)", add_help=False

@@ -64,7 +64,7 @@ class Secure:
         return self.folder / "credentials.json"
 
     @classmethod
-    def ensure(cls, folder: str | Path) -> Secure:
+    def ensure(cls, folder: str | Path, hosts: tuple[str, ...] = ()) -> Secure:
         """The cluster's secrets in ``folder``: read back, or made on the first start."""
         folder = Path(folder).resolve()
         kept = folder / ".secrets.json"
@@ -74,7 +74,7 @@ class Secure:
         made = cls(
             folder, *(User(name, secrets.token_hex(24)) for name in ("admin", "app", "controller"))
         )
-        made._make_certificates()
+        made._make_certificates(hosts)
         private(
             kept, json.dumps({k: asdict(getattr(made, k)) for k in ("admin", "app", "controller")})
         )
@@ -148,7 +148,7 @@ class Secure:
             "ssl.ca.location": str(self.ca_file),
         }
 
-    def _make_certificates(self) -> None:
+    def _make_certificates(self, hosts: tuple[str, ...] = ()) -> None:
         (self.folder / "tls").mkdir(parents=True, exist_ok=True)
         now = datetime.datetime.now(datetime.UTC)
         ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -167,7 +167,8 @@ class Secure:
             .sign(ca_key, hashes.SHA256())
         )  # fmt: skip
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        names = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+        names = [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost"),
+                 *(x509.DNSName(host) for host in hosts)]  # fmt: skip
         cert = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localkafka broker")]))
