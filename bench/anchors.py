@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from bench.kafka import options
 from bench.measure import Offsets, Run, create_topics, until_written
 from bench.workload import expected, orders
 
@@ -39,7 +40,7 @@ for _variant in ("defaults", "ours"):
 
 
 async def produce_backlog(bootstrap: str, topic: str, count: int) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=20,
+    producer = AIOKafkaProducer(**options(), bootstrap_servers=bootstrap, acks="all", linger_ms=20,
                                 max_batch_size=256 * 1024)  # fmt: skip
     await producer.start()
     try:
@@ -52,7 +53,7 @@ async def produce_backlog(bootstrap: str, topic: str, count: int) -> None:
 async def verify(bootstrap: str, sink: str, count: int, job: str) -> bool:
     """The job did the work: per key, as many output records as input ones, and the last one is
     what the workload implies (the same orders, in each key's order, with the same totals)."""
-    consumer = AIOKafkaConsumer(sink, bootstrap_servers=bootstrap, group_id=None,
+    consumer = AIOKafkaConsumer(sink, **options(), bootstrap_servers=bootstrap, group_id=None,
                                 auto_offset_reset="earliest")  # fmt: skip
     await consumer.start()
     last: dict[bytes, tuple[int, Any]] = {}

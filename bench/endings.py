@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator
 import orjson
 from aiokafka import AIOKafkaConsumer
 
+from bench.kafka import options
 from tests.support.system import System
 
 TERMINAL_EVENTS = {"OrderConfirmed", "OrderCancelled", "OrderRejected"}
@@ -19,7 +20,7 @@ async def terminal_events(
 ) -> AsyncGenerator[list[Ending], None]:
     """From the current end of orders.events (``ready`` is set once there): each fetch's terminal
     events, as (orderId, eventType); an empty list every 200 ms when nothing came."""
-    consumer = AIOKafkaConsumer(system.topic("orders.events"), group_id=None,
+    consumer = AIOKafkaConsumer(system.topic("orders.events"), **options(), group_id=None,
                                 bootstrap_servers=system.bootstrap,
                                 auto_offset_reset="latest")  # fmt: skip
     await consumer.start()

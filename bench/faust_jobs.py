@@ -19,9 +19,11 @@ from typing import Any, cast
 import faust
 import orjson
 
+from bench.kafka import faust_auth
 from bench.workload import add
 
 JOB = os.environ.get("BENCH_JOB", "forward")
+
 VARIANT = os.environ.get("BENCH_VARIANT", "defaults")
 
 tuning: dict[str, Any] = {}
@@ -40,6 +42,7 @@ app = App(
     os.environ.get("BENCH_GROUP", "bench-faust"),
     **tuning,
     broker=os.environ.get("BROKER_URL", "kafka://localhost:9092"),
+    **faust_auth(),  # ORDERS_KAFKA_* (python -m bench --secure)
     store="rocksdb://",
     key_serializer="raw",
     value_serializer="raw",

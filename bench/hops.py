@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from bench.kafka import options
 from bench.measure import Offsets
 from tests.support.system import System
 
@@ -70,7 +71,7 @@ async def _read(
 ) -> tuple[dict[str, dict[str, float]], Flushes]:
     """Per order, the first time each step was handed to a producer (epoch seconds), and the
     times of its deciding tables' changelog records."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=system.bootstrap, group_id=None,
+    consumer = AIOKafkaConsumer(**options(), bootstrap_servers=system.bootstrap, group_id=None,
                                 enable_auto_commit=False)  # fmt: skip
     await consumer.start()
     seen: dict[str, dict[str, float]] = {}

@@ -12,6 +12,8 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import TopicPartition
 
+from bench.kafka import options
+
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -39,7 +41,7 @@ def peak_rss_mb(pid: int) -> float:
 
 
 async def create_topics(bootstrap: str, names: list[str], partitions: int = 3) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**options(), bootstrap_servers=bootstrap)
     await admin.start()
     try:
         await admin.create_topics(
@@ -59,7 +61,9 @@ class Offsets:
     partitions: list[TopicPartition] | None = None
 
     async def start(self) -> None:
-        self.consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, group_id=None)
+        self.consumer = AIOKafkaConsumer(
+            **options(), bootstrap_servers=self.bootstrap, group_id=None
+        )
         await self.consumer.start()
         self.partitions = []
         for topic in self.topics:

@@ -27,6 +27,7 @@ from aiokafka import AIOKafkaProducer
 from bench import written
 from bench.endings import terminal_events
 from bench.hops import Marks
+from bench.kafka import options
 from bench.measure import Offsets, cpu_seconds, machine_jiffies, peak_rss_mb
 from domain import envelope, scenario
 from domain.messages import Message, PlaceOrder
@@ -41,7 +42,7 @@ def _record(system: System, body: Message) -> tuple[str, bytes, bytes]:
 
 
 async def _send_all(bootstrap: str, records: list[tuple[str, bytes, bytes]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+    producer = AIOKafkaProducer(**options(), bootstrap_servers=bootstrap, acks="all", linger_ms=5,
                                 enable_idempotence=True)  # fmt: skip
     await producer.start()
     try:

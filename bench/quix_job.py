@@ -10,16 +10,19 @@ from typing import Any
 
 from quixstreams import Application
 
+from bench.kafka import librdkafka
 from bench.workload import add
 
 
 def main(bootstrap: str, source: str, sink: str, group: str, state_dir: str) -> None:
+    security = librdkafka()
     app = Application(
         broker_address=bootstrap,
+        consumer_extra_config=security,  # ORDERS_KAFKA_* (python -m bench --secure)
+        producer_extra_config={"acks": "all", **security},
         consumer_group=group,
         auto_offset_reset="earliest",
         state_dir=state_dir,
-        producer_extra_config={"acks": "all"},
     )
     inp = app.topic(source, value_deserializer="json")
     out = app.topic(sink, value_serializer="json")

@@ -18,15 +18,16 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from app.runtime.performance import PRODUCER
+from bench.kafka import options
 
 LINGER_MS = int(PRODUCER["producer_linger"] * 1000)
 
 
 async def _forward(bootstrap: str, source: str, sink: str, ready: asyncio.Event) -> None:
-    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"{source}-fwd",
-                                auto_offset_reset="earliest")  # fmt: skip
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=LINGER_MS,
-                                enable_idempotence=True)  # fmt: skip
+    consumer = AIOKafkaConsumer(source, **options(), bootstrap_servers=bootstrap,
+                                group_id=f"{source}-fwd", auto_offset_reset="earliest")  # fmt: skip
+    producer = AIOKafkaProducer(**options(), bootstrap_servers=bootstrap, acks="all",
+                                linger_ms=LINGER_MS, enable_idempotence=True)  # fmt: skip
     await consumer.start()
     await producer.start()
     ready.set()
@@ -57,7 +58,7 @@ async def measure(bootstrap: str, rate: float = 10, count: int = 100) -> dict[st
 async def _measure(bootstrap: str, rate: float, count: int) -> dict[str, Any]:
     run = uuid.uuid4().hex[:8]
     source, sink = f"bench-hop-{run}-in", f"bench-hop-{run}-out"
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**options(), bootstrap_servers=bootstrap)
     await admin.start()
     try:
         await admin.create_topics([NewTopic(t, 3, 1) for t in (source, sink)])
@@ -68,9 +69,9 @@ async def _measure(bootstrap: str, rate: float, count: int) -> dict[str, Any]:
         await admin.close()
     ready = asyncio.Event()
     forwarder = asyncio.create_task(_forward(bootstrap, source, sink, ready))
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+    producer = AIOKafkaProducer(**options(), bootstrap_servers=bootstrap, acks="all", linger_ms=0)
     # the probe's own fetch returns at once: its long-poll must not add to what is measured
-    consumer = AIOKafkaConsumer(sink, bootstrap_servers=bootstrap, group_id=None,
+    consumer = AIOKafkaConsumer(sink, **options(), bootstrap_servers=bootstrap, group_id=None,
                                 auto_offset_reset="earliest", fetch_max_wait_ms=5)  # fmt: skip
     await producer.start()
     await consumer.start()

@@ -8,6 +8,7 @@ import aiohttp
 from aiokafka.admin import AIOKafkaAdminClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from bench.kafka import options
 from tests.support.system import System, Worker
 
 FAUST_COMMIT_INTERVAL = 2.8  # Faust's default, which the app keeps
@@ -22,7 +23,7 @@ def business_topics(system: System) -> list[str]:
 
 async def faust_topics(system: System) -> dict[str, list[str]]:
     """Faust's own topics of this deployment, by kind: the tables' changelogs, the repartition."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=system.bootstrap)
+    admin = AIOKafkaAdminClient(**options(), bootstrap_servers=system.bootstrap)
     await admin.start()
     try:
         names = await admin.list_topics()

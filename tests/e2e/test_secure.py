@@ -84,6 +84,9 @@ def test_the_tools_work_as_the_apps_user(
         return found if found else []
 
     assert eventually(dead_letters, 60)  # the corrupt records, read back by the DLQ tool
+    by_hand = system.faust("send", system.topic("orders.commands"), "--key", "u-by-hand",
+                           '{"not": "an envelope"}')  # fmt: skip
+    assert by_hand.returncode == 0, by_hand.stderr[-3000:]  # faust send, as the app's user
 
     def settled() -> bool:  # every order at its outcome (the gateway's outages time some out)
         listed = read(w1, "/orders?limit=500")
