@@ -1,14 +1,11 @@
-"""``python -m bench`` (``make bench``): one run, one broker, every rate beside raw aiokafka's.
-
-Prints a table per part and, last, one JSON line with every number.
-"""
+"""``python -m bench`` (``make bench``): one run, one broker, every rate beside raw aiokafka's;
+prints a table per part and, last, one JSON line with every number."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import os
 import sys
 import tempfile
 import time
@@ -16,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from bench import anchors, hops, measure, overload, pipeline, raw_hop, targets
+from bench.kafka import start_broker
 from localkafka import Broker, ensure_jars
-from localkafka.secure import Secure
-from tests.support.secure import client_settings
 
 HOP_RATES = (10, 100)  # the per-hop table's rates (issue 16, direction 4)
 ANCHORS = ("raw_forward", "raw_stateful", "quix_stateful", "faust_forward_defaults",
@@ -35,8 +31,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--parts", default="anchors,pipeline,latency,overload", help="what to measure")
     p.add_argument("--overload-seconds", type=float, default=30, help="per overload run")
     p.add_argument("--profile", action="store_true", help="py-spy folded stacks in the workdir")
-    p.add_argument("--secure", action="store_true",
-                   help="a SASL_SSL broker (SCRAM, ACLs on), every client its admin")  # fmt: skip
+    p.add_argument("--secure", action="store_true", help="SASL_SSL broker, clients as admin")
     p.add_argument("--workdir", type=Path, default=None, help="keep logs and data here")
     p.add_argument("--worker-env", action="append", default=[], metavar="NAME=VALUE",
                    help="a setting for the pipeline's workers, e.g. ORDERS_TABLE_CACHE_RECORDS=1 "
@@ -234,14 +229,8 @@ def main(argv: list[str]) -> int:
     work.mkdir(parents=True, exist_ok=True)
     parts = set(args.parts.split(","))
     report: dict[str, Any] = {"bench": "orders", "workdir": str(work)}
-    secure = Secure.ensure(work / "broker") if args.secure else None
-    broker = Broker.isolated(work / "broker", heap_mb=1024, secure=secure)
-    broker.start()
-    if secure is not None:  # read by every client from here on, the processes started inherit it
-        os.environ.update(client_settings(broker, secure.admin))
-    kind = "SASL_SSL, SCRAM-SHA-512, ACLs" if secure else "plaintext"
-    print(f"broker {broker.bootstrap} (Kafka 4.1.1 KRaft, one node, {kind}); logs in {work}",
-          flush=True)  # fmt: skip
+    broker = start_broker(work / "broker", secure=args.secure)
+    print(f"broker {broker.bootstrap} (Kafka 4.1.1 KRaft, one node); logs in {work}", flush=True)
     try:
         if "anchors" in parts:
             report["anchors"] = asyncio.run(measure_anchors(broker.bootstrap, args, work))

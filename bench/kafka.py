@@ -4,10 +4,27 @@ it starts inherit them)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from app.adapters.kafka_auth import aiokafka_options, faust_credentials
 from app.settings import Settings
+from localkafka import Broker
+from localkafka.secure import Secure
+from tests.support.secure import client_settings
+
+
+def start_broker(folder: Path, *, secure: bool) -> Broker:
+    """The benchmark's broker; with ``secure``, SASL_SSL with ACLs, and ``ORDERS_KAFKA_*`` for its
+    admin set in this process (read by every client from here on, inherited by every process
+    started): what TLS and SCRAM cost is measured, not ACL checks (a super user skips them)."""
+    made = Secure.ensure(folder) if secure else None
+    broker = Broker.isolated(folder, heap_mb=1024, secure=made)
+    broker.start()
+    if made is not None:
+        os.environ.update(client_settings(broker, made.admin))
+    return broker
 
 
 def options() -> dict[str, Any]:
