@@ -22,6 +22,7 @@ class LeanPrometheusMonitor(PrometheusMonitor):
         super().__init__(*args, **kwargs)
         self._series: dict[Any, Any] = {}  # (kind, what) -> the labelled child
         self._streams: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+        self._tables: dict[str, dict[str, Any]] = {}  # table name -> operation -> its series
 
     def _child(self, key: Any, make: Any) -> Any:
         child = self._series.get(key)
@@ -67,12 +68,16 @@ class LeanPrometheusMonitor(PrometheusMonitor):
             del self._series[key]
 
     def _table_op(self, table: CollectionT, operation: str) -> Any:
-        return self._child(
-            ("table", table.name, operation),
-            lambda: self._metrics.table_operations.labels(
+        """The table's labelled series for ``operation``, made at its first use (as Faust)."""
+        ops = self._tables.get(table.name)
+        if ops is None:
+            ops = self._tables[table.name] = {}
+        child = ops.get(operation)
+        if child is None:
+            child = ops[operation] = self._metrics.table_operations.labels(
                 table=f"table.{table.name}", operation=operation
-            ),
-        )
+            )
+        return child
 
     def on_table_get(self, table: CollectionT, key: Any) -> None:
         Monitor.on_table_get(self, table, key)

@@ -21,6 +21,7 @@ from app.runtime import senders
 from app.runtime.batches import BATCH, batches
 from app.runtime.failures import TRANSIENT, Handler, dead_letter_it, until_done, with_retries
 from app.runtime.outbox import Lane, hold
+from app.runtime.parsing import parsed
 from app.runtime.partitioning import expected_partition
 from app.runtime.received import Received, audit_line
 from app.runtime.sends import send_record
@@ -28,7 +29,7 @@ from app.settings import settings
 from app.topics import BY_NAME, logical_name
 from domain import envelope
 from domain.dead_letter import error_text, reason_for
-from domain.envelope import Envelope, Invalid, Parsed, parse
+from domain.envelope import Envelope, Invalid, Parsed
 from domain.messages import MESSAGE_TYPES
 from domain.types import now_utc
 
@@ -58,7 +59,7 @@ async def handle(
     name = logical_name(topic)
     if HELD and (name, rec.partition) in HELD:  # a drill: an agent stuck on this partition
         await asyncio.Event().wait()
-    result = parse(rec.value, name)
+    result = parsed(rec.value, name)
     event_type = None if isinstance(result, Invalid) else result.envelope.eventType
     # a consumer span, child of the one that sent the record (its headers), around all of it
     with tracing.consuming(

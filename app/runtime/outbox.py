@@ -20,12 +20,13 @@ records were handled. A handler that wrote nothing sends at once, as before."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.runtime.futures import Dropped, all_of, retrieved, succeeded
 from app.runtime.sends import failed_sends, keep_until_acked
 from domain.envelope import Envelope
 
@@ -79,12 +80,30 @@ def in_handler() -> bool:
     return box is not None and not box.closed
 
 
-class Dropped(Exception):
-    """A write that left with its partition before it was sent (a record cache's revoke): the
-    record was not committed, its next owner handles it again; its events are not sent."""
-
-
 Refused = Callable[[Envelope, BaseException], Awaitable[None]]  # an event refused for good
+
+
+class Holding:
+    """``Lane.holding``: a class, not ``@asynccontextmanager`` (a generator and its context
+    manager per record, ~1 % of a worker)."""
+
+    __slots__ = ("box", "lane", "refused", "token")
+
+    def __init__(self, lane: Lane, refused: Refused) -> None:
+        self.lane, self.refused = lane, refused
+
+    async def __aenter__(self) -> Outbox:
+        self.box = Outbox()
+        self.token = _open.set(self.box)
+        return self.box
+
+    async def __aexit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        _open.reset(self.token)
+        self.box.closed = True
+        if kind is not None:  # failed or cancelled: its writes stand, so do their events
+            self.lane._after_handler(self.box, self.refused)
+            return  # what it raised goes on
+        await self.lane._released(self.box, self.refused)
 
 
 class Lane:
@@ -99,23 +118,14 @@ class Lane:
         self.pending: set[asyncio.Future[None]] = set()  # releases not yet acknowledged
         self.asks: dict[asyncio.Future[Any], Ask] = {}  # held writes of write-only records
 
-    @asynccontextmanager
-    async def holding(self, refused: Refused) -> AsyncIterator[Outbox]:
+    def holding(self, refused: Refused) -> Holding:
         """Around one handler call (its retries included): what it sends is held, then released
         after its writes, also when it fails (its writes stand, so do the events decided with
         them) or is cancelled. ``refused``: what to do with an event the broker refuses for good
         (the shell dead-letters its record)."""
-        box = Outbox()
-        token = _open.set(box)
-        try:
-            yield box
-        except BaseException:
-            _open.reset(token)
-            box.closed = True
-            self._after_handler(box, refused)
-            raise
-        _open.reset(token)
-        box.closed = True
+        return Holding(self, refused)
+
+    async def _released(self, box: Outbox, refused: Refused) -> None:
         if box.held and not box.writes and (self.tail is None or self.tail.done()):
             for env in box.held:  # nothing to wait for, nothing ahead: send now, as before
                 await self.send(env)
@@ -159,17 +169,17 @@ class Lane:
     ) -> None:
         """Send ``box``'s events once its writes are acknowledged and the lane's previous
         release has handed its own to the producer (not acknowledged: the producer keeps a
-        partition's order); then wait for their acks. ``asyncio.wait``, not ``gather``: a
+        partition's order); then wait for their acks. ``succeeded``, not ``gather``: a
         cancelled release (a stopping worker) must not cancel the writes, which would make them
         look settled to the clean-stop marker (``app.runtime.local_state``)."""
         try:
             # the record before left with its partition (``Dropped``): no order left to keep
             with suppress(Dropped):
-                await _succeeded([before] if before is not None else [])
+                await succeeded([before] if before is not None else [])
             try:
                 # a write refused for good raises here: its events are never sent, the commit
                 # stops the worker (``DurableConsumer``), and a restart redoes the record
-                await _succeeded(box.writes)
+                await succeeded(box.writes)
             except Dropped:
                 handed.set_result(None)  # its decision left with its partition: so do its events
                 return
@@ -185,63 +195,4 @@ class Lane:
             handed.set_exception(exc)
             raise
         handed.set_result(None)
-        await _succeeded([ack for ack in acks if isinstance(ack, asyncio.Future)])
-
-
-async def _succeeded(futures: list[asyncio.Future[Any]]) -> None:
-    """Wait for ``futures`` without cancelling them; raise the first failure."""
-    if not futures:
-        return
-    await asyncio.wait(futures)
-    if any(fut.cancelled() for fut in futures):
-        raise RuntimeError("a write or release before this one was cancelled")
-    failures = [exc for fut in futures if (exc := fut.exception()) is not None]
-    for exc in sorted(failures, key=lambda exc: isinstance(exc, Dropped)):
-        raise exc  # a failure for good first: it must not pass as a partition that left
-
-
-def all_of(
-    futures: list[asyncio.Future[Any]], done: asyncio.Future[None] | None = None
-) -> asyncio.Future[None]:
-    """One future for several (no task): done when all are, failed as the first that failed."""
-    if done is None:
-        done = asyncio.get_running_loop().create_future()
-        done.add_done_callback(retrieved)
-    if not futures:
-        done.set_result(None)
-        return done
-    left = [len(futures)]
-    dropped: list[BaseException] = []
-
-    def one(fut: asyncio.Future[Any]) -> None:
-        left[0] -= 1
-        if done.done():
-            return
-        if fut.cancelled():
-            done.set_exception(RuntimeError("a write before this release was cancelled"))
-        elif isinstance(exc := fut.exception(), Dropped):
-            dropped.append(exc)  # unless another fails for good: that one must be seen
-        elif exc is not None:
-            done.set_exception(exc)
-        if left[0] == 0 and not done.done():
-            if dropped:
-                done.set_exception(dropped[0])
-            else:
-                done.set_result(None)
-
-    for fut in futures:
-        fut.add_done_callback(one)
-    return done
-
-
-def failed(exc: BaseException) -> asyncio.Future[None]:
-    """A future already failed with ``exc``."""
-    fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    fut.add_done_callback(retrieved)
-    fut.set_exception(exc)
-    return fut
-
-
-def retrieved(fut: asyncio.Future[None]) -> None:
-    if not fut.cancelled():
-        fut.exception()  # the lane reads it; asyncio need not report it unread
+        await succeeded([ack for ack in acks if isinstance(ack, asyncio.Future)])

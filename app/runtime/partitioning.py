@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import faust
-from aiokafka.partitioner import murmur2
 
 from app.application import app
+from app.runtime.hashing import partition_for
 
-
-def partition_for(key: bytes, partitions: int) -> int:
-    """Same as the Java client's and aiokafka's DefaultPartitioner for a non-null key."""
-    return int(murmur2(key) & 0x7FFFFFFF) % partitions
+__all__ = ["expected_partition", "partition_for"]
 
 
 def expected_partition(topic: faust.TopicT, key: bytes) -> int | None:

@@ -8,11 +8,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from app.runtime.hashing import RememberingPartitioner
+
 # Faust's defaults send every record in its own produce request (linger 0): a socket write per
 # event. A few milliseconds of linger lets one request carry a batch.
+# aiokafka's partitioner hashes every keyed send's key in pure Python; it is kept per key.
 PRODUCER: dict[str, Any] = {
     "producer_linger": 0.002,
     "producer_max_batch_size": 256 * 1024,
+    "producer_partitioner": RememberingPartitioner(),
 }
 
 

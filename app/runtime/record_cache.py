@@ -22,7 +22,7 @@ from faust.streams import current_event
 from faust.types import TP, CollectionT
 from rocksdict import WriteBatch
 
-from app.runtime import drills, outbox
+from app.runtime import drills, futures, outbox
 from app.runtime.sends import failed_sends, unacked_sends
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class CachedStore(rocksdb.Store):
         if partition is None:
             raise RuntimeError(f"{self.table.name}: written outside of a stream's record")
         if partition in self.gone:  # a record handled after its partition's drain: its next
-            outbox.wrote(outbox.failed(outbox.Dropped(f"{self.table.name}/{partition} left")))
+            outbox.wrote(futures.failed(futures.Dropped(f"{self.table.name}/{partition} left")))
             return  # owner handles it again; neither its write nor its events may leave here
         keys = self.dirty.setdefault(partition, {})
         if key not in keys:
@@ -128,7 +128,7 @@ class CachedStore(rocksdb.Store):
         acked = self.acked.get(partition)
         if acked is None:
             acked = self.acked[partition] = asyncio.get_running_loop().create_future()
-            acked.add_done_callback(outbox.retrieved)
+            acked.add_done_callback(futures.retrieved)
         return acked
 
     def ask(self, partition: int) -> None:
@@ -207,7 +207,7 @@ class CachedStore(rocksdb.Store):
                     acked.set_exception(exc)
                 continue
             if (acked := self.acked.pop(partition, None)) is not None:
-                outbox.all_of([landed] if isinstance(landed, asyncio.Future) else [], acked)
+                futures.all_of([landed] if isinstance(landed, asyncio.Future) else [], acked)
             if isinstance(landed, asyncio.Future):
                 self.landing[partition] = landed
             del self.dirty[partition]
@@ -222,7 +222,7 @@ class CachedStore(rocksdb.Store):
         self.gone |= partitions
         for p in partitions:
             if (acked := self.acked.pop(p, None)) is not None:
-                acked.set_exception(outbox.Dropped(f"{self.table.name}/{p}: {why}"))
+                acked.set_exception(futures.Dropped(f"{self.table.name}/{p}: {why}"))
         if dropped:
             _bound["held"] -= dropped
             log.warning("%s: %d cached writes dropped (%s)", self.table.name, dropped, why)

@@ -137,3 +137,69 @@ async def test_until_done_backs_off_doubling_up_to_the_longest_delay(slept: list
 
     assert await until_done("send", flaky) == "sent" and len(calls) == 9
     assert slept == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 100.0]
+
+
+async def test_a_handler_that_never_suspends_runs_inline_without_a_timer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+
+    from app.runtime import failures
+
+    made: list[float] = []
+    real = asyncio.timeout_at
+
+    def counted(when: float) -> asyncio.Timeout:
+        made.append(when)
+        return real(when)
+
+    monkeypatch.setattr(asyncio, "timeout_at", counted)
+    seen: list[object] = []
+
+    async def inline(parsed: object) -> None:
+        seen.append(parsed)
+
+    tries = [0]
+    await failures.with_retries(inline, "p", "inline", tries)  # type: ignore[arg-type]
+    assert seen == ["p"] and tries == [1] and made == []
+
+    async def suspends(parsed: object) -> None:
+        await asyncio.sleep(0.01)
+        seen.append(parsed)
+
+    await failures.with_retries(suspends, "q", "suspends", tries)  # type: ignore[arg-type]
+    assert seen == ["p", "q"] and len(made) == 1
+
+
+async def test_the_handler_timeout_counts_from_the_start_and_fires_at_a_suspension(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import asyncio
+    import time
+
+    from app.runtime import failures
+
+    slow = type("S", (), {"handler_timeout": 0.05, "retry_max": 0, "retry_base": 0.001,
+                          "retry_max_delay": 0.001})()  # fmt: skip
+    monkeypatch.setattr(failures, "settings", slow)
+    cancelled: list[bool] = []
+
+    async def busy_then_waits(parsed: object) -> None:
+        time.sleep(0.06)  # past the deadline before it first suspends
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(TimeoutError):
+        await failures.with_retries(busy_then_waits, "p", "w", [0])  # type: ignore[arg-type]
+    assert cancelled == [True]  # the handler heard of it
+    assert asyncio.get_running_loop().time() - started < 5  # not the sleep's 10 s
+
+    async def raises_inline(parsed: object) -> None:
+        raise ValueError("bug")
+
+    with pytest.raises(ValueError, match="bug"):
+        await failures.with_retries(raises_inline, "p", "w", [0])  # type: ignore[arg-type]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from faust.types import TP
 
-from app.runtime import outbox, record_cache
+from app.runtime import futures, outbox, record_cache
 from app.runtime.outbox import Lane
 from app.runtime.record_cache import CachedStore
 from app.runtime.sends import failed_sends, keep_until_acked, unacked_sends
@@ -143,12 +143,12 @@ async def test_a_revoke_drops_the_writes_and_their_events_and_nothing_fails(
 async def test_a_partition_that_left_does_not_hide_a_write_refused_for_good() -> None:
     loop = asyncio.get_running_loop()
     left, refused = loop.create_future(), loop.create_future()
-    left.set_exception(outbox.Dropped("t/1 left"))
+    left.set_exception(futures.Dropped("t/1 left"))
     refused.set_exception(RuntimeError("record too large"))
     with pytest.raises(RuntimeError, match="too large"):
-        await outbox._succeeded([left, refused])
+        await futures.succeeded([left, refused])
     with pytest.raises(RuntimeError, match="too large"):
-        await outbox.all_of([left, refused])
+        await futures.all_of([left, refused])
 
 
 async def test_a_handler_that_only_writes_waits_for_the_commit_until_events_wait_for_it(
