@@ -14,7 +14,7 @@ from app.topics import by_user_topic, orders_events_topic
 from domain import aggregates, envelope
 from domain.envelope import Parsed
 from domain.messages import OrderMessage, UserTotals
-from tables.aggregates import orders_per_minute, revenue_hourly, user_aggregates
+from tables.aggregates import minute_key, orders_per_minute, revenue_hourly, user_aggregates
 
 # userId -> latest totals not yet published; a burst for one user becomes one snapshot
 pending_snapshots: dict[str, UserTotals] = {}
@@ -53,7 +53,7 @@ async def aggregate(parsed: Parsed) -> None:
     if windows.placed:
         event = current_event()
         assert event is not None  # called from the agent, inside its event
-        key = f"p{event.message.partition}"
+        key = minute_key(event.message.partition, body.orderId)
         orders_per_minute[key] = {**orders_per_minute[key].value(), body.orderId: 1}
 
 

@@ -16,7 +16,7 @@ from domain import aggregates, paging
 from domain.aggregates import UserAggregate
 from domain.messages import UserTotals
 from domain.types import now_utc, utc_iso
-from tables.aggregates import orders_per_minute, revenue_hourly, user_aggregates
+from tables.aggregates import minute_keys, orders_per_minute, revenue_hourly, user_aggregates
 from views.http.bodies import json
 from views.http.contract import Query, Whole, operation
 from views.http.gather import gather, scannable
@@ -126,11 +126,15 @@ def scan_minutes(params: dict[str, str]) -> list[dict[str, Any]]:
     now = float(params.get("now") or now_utc().timestamp())
     starts = [now // 60 * 60 - 60 * i for i in range(minutes - 1, -1, -1)]
     table = orders_per_minute.table
+
+    def placed(p: int, start: float) -> int:
+        window = (start, start + 60 - 0.1)
+        return sum(len(table.get((key, window)) or {}) for key in minute_keys(p))
+
     return [
-        {"partition": p, "starts": starts,
-         "counts": [len(table.get((f"p{p}", (s, s + 60 - 0.1))) or {}) for s in starts]}
+        {"partition": p, "starts": starts, "counts": [placed(p, s) for s in starts]}
         for p in owned_partitions(table)
-    ]  # fmt: skip
+    ]
 
 
 @app.page("/stats/orders-per-minute")
