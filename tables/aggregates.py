@@ -4,6 +4,7 @@ minute (per partition, summed across workers when read)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from contextlib import suppress
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,6 +58,12 @@ def minute_keys(partition: int) -> list[str]:
     """Every key a partition's orders of one minute are counted under (``p{partition}`` as well:
     what a worker before the shards wrote, kept for the two hours the windows last)."""
     return [f"p{partition}", *(f"p{partition}.{s}" for s in range(MINUTE_SHARDS))]
+
+
+def placed_orders(values: Iterable[dict[str, Any] | None]) -> int:
+    """The orders of one partition's minute, from the values of its keys: an order counted under
+    the old key and again under a new one (a record handled again across the upgrade) once."""
+    return len(set().union(*(value or {} for value in values)))
 
 
 orders_per_minute = (

@@ -2,13 +2,14 @@
 ledger of how each (sku, orderId) request ended (refused, released, committed) that answers a
 late duplicate ReserveStock as the first one was answered."""
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from domain.inventory import Outcome, StockLevel
 from tables.store import JsonTable
 
 
 class Settlement(BaseModel):
+    model_config = ConfigDict(frozen=True)
     outcome: Outcome
 
 

@@ -16,7 +16,13 @@ from domain import aggregates, paging
 from domain.aggregates import UserAggregate
 from domain.messages import UserTotals
 from domain.types import now_utc, utc_iso
-from tables.aggregates import minute_keys, orders_per_minute, revenue_hourly, user_aggregates
+from tables.aggregates import (
+    minute_keys,
+    orders_per_minute,
+    placed_orders,
+    revenue_hourly,
+    user_aggregates,
+)
 from views.http.bodies import json
 from views.http.contract import Query, Whole, operation
 from views.http.gather import gather, scannable
@@ -127,9 +133,9 @@ def scan_minutes(params: dict[str, str]) -> list[dict[str, Any]]:
     starts = [now // 60 * 60 - 60 * i for i in range(minutes - 1, -1, -1)]
     table = orders_per_minute.table
 
-    def placed(p: int, start: float) -> int:
+    def placed(p: int, start: float) -> int:  # an order under the old key and a new one: once
         window = (start, start + 60 - 0.1)
-        return sum(len(table.get((key, window)) or {}) for key in minute_keys(p))
+        return placed_orders(table.get((key, window)) for key in minute_keys(p))
 
     return [
         {"partition": p, "starts": starts, "counts": [placed(p, s) for s in starts]}

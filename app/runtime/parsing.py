@@ -9,12 +9,13 @@ from domain.envelope import Invalid, Parsed, parse
 # thirds of them repeated. The last records' results are kept by (topic, bytes): parsing is a
 # function of those alone, and ``Parsed`` is frozen.
 PARSED_KEPT = 4096
+PARSED_MAX_BYTES = 16 * 1024  # a larger record is parsed for each reader: at most 64 MB kept
 _parsed: dict[tuple[str, bytes], Parsed | Invalid] = {}
 
 
 def parsed(raw: bytes | None, name: str) -> Parsed | Invalid:
     """``domain.envelope.parse``, once per record for all of a topic's readers."""
-    if type(raw) is not bytes:  # None (a tombstone): nothing to keep
+    if type(raw) is not bytes or len(raw) > PARSED_MAX_BYTES:  # None: a tombstone
         return parse(raw, name)
     key = (name, raw)
     result = _parsed.get(key)

@@ -67,11 +67,15 @@ def _chain(coro: Any, keep: int = 8) -> str:
     """``coroutine:line > awaited:line > …`` down to what it waits on."""
     steps = []
     while coro is not None:
-        frame = getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+        frame = (getattr(coro, "cr_frame", None) or getattr(coro, "ag_frame", None)
+                 or getattr(coro, "gi_frame", None))  # fmt: skip
         if frame is None:
             steps.append(type(coro).__name__)
             break
         steps.append(f"{frame.f_code.co_qualname}:{frame.f_lineno}")
+        if frame.f_code.co_qualname == "Started.__await__":  # a handler begun inline: its rest
+            coro = frame.f_locals.get("coro")
+            continue
         coro = getattr(coro, "cr_await", None) or getattr(coro, "ag_await", None)
     return " > ".join(steps[-keep:])
 

@@ -192,10 +192,20 @@ async def test_the_handler_timeout_counts_from_the_start_and_fires_at_a_suspensi
             cancelled.append(True)
             raise
 
+    deadlines: list[float] = []
+    real = asyncio.timeout_at
+
+    def recorded(when: float) -> asyncio.Timeout:
+        deadlines.append(when)
+        return real(when)
+
+    monkeypatch.setattr(asyncio, "timeout_at", recorded)
     started = asyncio.get_running_loop().time()
     with pytest.raises(TimeoutError):
         await failures.with_retries(busy_then_waits, "p", "w", [0])  # type: ignore[arg-type]
     assert cancelled == [True]  # the handler heard of it
+    # counted from the call, not from the suspension 0.06 s later
+    assert len(deadlines) == 1 and deadlines[0] <= started + 0.05 + 0.01
     assert asyncio.get_running_loop().time() - started < 5  # not the sleep's 10 s
 
     async def raises_inline(parsed: object) -> None:
@@ -203,3 +213,25 @@ async def test_the_handler_timeout_counts_from_the_start_and_fires_at_a_suspensi
 
     with pytest.raises(ValueError, match="bug"):
         await failures.with_retries(raises_inline, "p", "w", [0])  # type: ignore[arg-type]
+
+
+async def test_a_worker_stopping_mid_handler_is_a_cancellation_not_a_timeout() -> None:
+    import asyncio
+
+    from app.runtime import failures, stalls
+
+    release: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    async def waits_on_the_gateway(parsed: object) -> None:
+        await release
+
+    task = asyncio.ensure_future(
+        failures.with_retries(waits_on_the_gateway, "p", "w", [0])  # type: ignore[arg-type]
+    )
+    await asyncio.sleep(0.01)
+    # the stall report follows a handler begun inline down to what it waits on
+    assert "waits_on_the_gateway" in stalls._chain(task.get_coro())
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert release.cancelled()  # the handler heard of it: what it awaited was cancelled, as before
