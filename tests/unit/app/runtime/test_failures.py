@@ -139,21 +139,30 @@ async def test_until_done_backs_off_doubling_up_to_the_longest_delay(slept: list
     assert slept == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 100.0]
 
 
+@pytest.fixture
+def deadlines(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The deadline of every ``asyncio.timeout_at`` made (the handler timeouts)."""
+    import asyncio
+
+    made: list[float] = []
+    real = asyncio.timeout_at
+
+    def recorded(when: float) -> asyncio.Timeout:
+        made.append(when)
+        return real(when)
+
+    monkeypatch.setattr(asyncio, "timeout_at", recorded)
+    return made
+
+
 async def test_a_handler_that_never_suspends_runs_inline_without_a_timer(
-    monkeypatch: pytest.MonkeyPatch,
+    deadlines: list[float],
 ) -> None:
     import asyncio
 
     from app.runtime import failures
 
-    made: list[float] = []
-    real = asyncio.timeout_at
-
-    def counted(when: float) -> asyncio.Timeout:
-        made.append(when)
-        return real(when)
-
-    monkeypatch.setattr(asyncio, "timeout_at", counted)
+    made = deadlines
     seen: list[object] = []
 
     async def inline(parsed: object) -> None:
@@ -172,7 +181,7 @@ async def test_a_handler_that_never_suspends_runs_inline_without_a_timer(
 
 
 async def test_the_handler_timeout_counts_from_the_start_and_fires_at_a_suspension(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, deadlines: list[float]
 ) -> None:
     import asyncio
     import time
@@ -192,14 +201,6 @@ async def test_the_handler_timeout_counts_from_the_start_and_fires_at_a_suspensi
             cancelled.append(True)
             raise
 
-    deadlines: list[float] = []
-    real = asyncio.timeout_at
-
-    def recorded(when: float) -> asyncio.Timeout:
-        deadlines.append(when)
-        return real(when)
-
-    monkeypatch.setattr(asyncio, "timeout_at", recorded)
     started = asyncio.get_running_loop().time()
     with pytest.raises(TimeoutError):
         await failures.with_retries(busy_then_waits, "p", "w", [0])  # type: ignore[arg-type]
