@@ -20,6 +20,7 @@ from mode.utils.objects import cached_property
 
 from app.observability.logs import health
 from app.runtime import drills, local_state, record_cache
+from app.runtime.fetching import FetchWaitConsumer
 from app.runtime.flow import FlowControl
 from app.runtime.inflight import in_flight
 from app.runtime.rewind import RewindingConsumer
@@ -31,7 +32,7 @@ COMMIT_WAIT = 10.0  # seconds a commit waits for the acks of the sends made befo
 DRAIN_POLL = 0.005  # seconds between two looks at what a drain waits for
 
 
-class DurableConsumer(RewindingConsumer):
+class DurableConsumer(FetchWaitConsumer, RewindingConsumer):
     """Commits an offset only once the table writes and sends made before it are on the broker.
 
     Faust flushes its producer before a commit, but that flush gives up after 0.1 s without a

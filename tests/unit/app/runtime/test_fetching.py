@@ -1,0 +1,55 @@
+"""The worker consumer's fetch wait comes from the settings, not Faust's fixed 1,500 ms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aiokafka.consumer import consumer as aiokafka_consumer
+
+from app.application import app
+from app.runtime import fetching
+from app.runtime.fetching import FetchWaitThread
+
+
+class Started(Exception):
+    """Raised by the stand-in fetcher: the consumer got as far as building its fetcher."""
+
+
+@pytest.fixture()
+def wait_ms() -> Iterator[int]:
+    saved = fetching._wait_ms[0]
+    fetching.configure(7)
+    yield 7
+    fetching.configure(saved)
+
+
+async def test_the_fetcher_is_built_with_the_configured_wait(
+    wait_ms: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the app's consumer thread (the one the worker uses) and no broker to talk to
+    thread = app.consumer._thread  # type: ignore[attr-defined]
+    assert isinstance(thread, FetchWaitThread)
+    client = thread._create_worker_consumer(app.transport)
+    built: dict[str, Any] = {}
+
+    def fetcher(*args: Any, **kwargs: Any) -> None:
+        built.update(kwargs)
+        raise Started
+
+    async def nothing(*args: Any) -> None:
+        return None
+
+    monkeypatch.setattr(aiokafka_consumer, "Fetcher", fetcher)
+    monkeypatch.setattr(client._client, "bootstrap", nothing)
+    monkeypatch.setattr(client, "_wait_topics", nothing)
+    # When the client starts
+    with pytest.raises(Started):
+        await client.start()
+    # Then its fetcher waits at most the configured time at the broker (aiokafka's own start
+    # hands it over: a release that renames the attribute fails here, not silently)
+    assert built["fetch_max_wait_ms"] == wait_ms
+    # and the rest of Faust's settings are kept
+    assert built["max_partition_fetch_bytes"] == app.conf.consumer_max_fetch_size
+    await client._client.close()
