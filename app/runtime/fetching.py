@@ -10,8 +10,8 @@ next record waits for that timeout: a worker with a backlog on the broker sat id
 a trickle took up to the whole wait (docs/performance.md, "What paced one worker").
 
 ``ORDERS_FETCH_MAX_WAIT_MS`` sets it (100 ms): an idle worker then sends one fetch per interval.
-Measured (one worker, 2,000 orders of backlog): 94 to 108 orders/s at 1,500 ms, 136 to 146 at 100, 50
-and 20 ms; idle, a worker's CPU 1.1 % of a core at 1,500 ms, 1.8 % at 100, 5.1 % at 20."""
+Measured (one worker, 2,000 orders of backlog): 94 to 108 orders/s at 1,500 ms, 136 to 146 at
+100, 50 and 20 ms; idle, a worker's CPU 1.1 % of a core at 1,500 ms, 1.8 % at 100, 5.1 % at 20."""
 
 from __future__ import annotations
 
