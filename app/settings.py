@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         description="ms a flush that events wait for waits for more writes (0: one loop turn)",
     )  # fmt: skip
     fetch_max_wait_ms: int = Field(
-        100, ge=1, le=30_000,
+        20, ge=1, le=30_000,
         description="ms a fetch waits at the broker for a record (Faust fixes it at 1500)",
     )  # fmt: skip
     producer_linger_ms: float = Field(
