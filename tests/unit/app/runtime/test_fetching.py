@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from aiokafka.consumer import consumer as aiokafka_consumer
@@ -11,6 +11,7 @@ from aiokafka.consumer import consumer as aiokafka_consumer
 from app.application import app
 from app.runtime import fetching
 from app.runtime.fetching import FetchWaitThread
+from app.settings import settings
 
 
 class Started(Exception):
@@ -31,7 +32,7 @@ async def test_the_fetcher_is_built_with_the_configured_wait(
     # Given the app's consumer thread (the one the worker uses) and no broker to talk to
     thread = app.consumer._thread  # type: ignore[attr-defined]
     assert isinstance(thread, FetchWaitThread)
-    client = thread._create_worker_consumer(app.transport)
+    client = thread._create_worker_consumer(cast(Any, app.transport))
     built: dict[str, Any] = {}
 
     def fetcher(*args: Any, **kwargs: Any) -> None:
@@ -44,12 +45,18 @@ async def test_the_fetcher_is_built_with_the_configured_wait(
     monkeypatch.setattr(aiokafka_consumer, "Fetcher", fetcher)
     monkeypatch.setattr(client._client, "bootstrap", nothing)
     monkeypatch.setattr(client, "_wait_topics", nothing)
-    # When the client starts
-    with pytest.raises(Started):
-        await client.start()
+    try:
+        # When the client starts
+        with pytest.raises(Started):
+            await client.start()
+    finally:
+        await client.stop()  # nothing started but the client: no fetcher, no coordinator
     # Then its fetcher waits at most the configured time at the broker (aiokafka's own start
     # hands it over: a release that renames the attribute fails here, not silently)
     assert built["fetch_max_wait_ms"] == wait_ms
     # and the rest of Faust's settings are kept
     assert built["max_partition_fetch_bytes"] == app.conf.consumer_max_fetch_size
-    await client._client.close()
+
+
+def test_the_app_sets_the_wait_from_its_settings() -> None:
+    assert fetching._wait_ms[0] == settings.fetch_max_wait_ms
