@@ -1,13 +1,12 @@
-"""Per-user aggregation: orders.events regrouped by userId → user-aggregates, revenue and
-per-minute windows; debounced UserTotals snapshots to orders.aggregates."""
+"""Per-user aggregation: orders.events regrouped by userId (``regroup``) → user-aggregates, revenue
+and per-minute windows; debounced UserTotals snapshots to orders.aggregates."""
 
 from __future__ import annotations
 
-import orjson
 from faust.streams import current_event
 
 from app.application import app
-from app.runtime.intake import consume, send_envelope
+from app.runtime.intake import consume, forward, send_envelope
 from app.runtime.senders import sends
 from app.settings import settings
 from app.topics import by_user_topic, orders_events_topic
@@ -20,22 +19,18 @@ from tables.aggregates import minute_key, orders_per_minute, revenue_hourly, use
 pending_snapshots: dict[str, UserTotals] = {}
 
 
-def user_of(raw: bytes) -> bytes:
-    """The regrouping key: ``data.userId`` (every orders.events message carries it)."""
-    try:
-        return str(orjson.loads(raw)["data"]["userId"]).encode()
-    except Exception:  # any key will do: the aggregator skips it, the tracker dead-letters it
-        return b"<unreadable>"
-
-
-def counted(raw: bytes) -> bool:
-    """Only the events totals and windows count cross the repartition (OrderCreated, -Rejected,
-    -Confirmed, -Cancelled): the others (stock and payment answers, about half of the topic)
-    would be produced, consumed and parsed again for nothing."""
-    try:
-        return orjson.loads(raw).get("eventType") in aggregates.COUNTED
-    except Exception:  # unreadable: the tracker dead-letters it, the aggregator has no use for it
-        return False
+async def regroup(parsed: Parsed) -> None:
+    """The by-user repartition: an event that totals and windows count (OrderCreated, -Rejected,
+    -Confirmed, -Cancelled) is sent on as it came, keyed by its ``userId``, so one worker sees all
+    of a user's orders. The others (stock and payment answers, about half of the topic) do not
+    cross it. One of the handlers of ``follow-order-events`` (``agents.order_events``)."""
+    if parsed.envelope.eventType not in aggregates.COUNTED:
+        return
+    body = parsed.body
+    assert isinstance(body, OrderMessage)
+    event = current_event()
+    assert event is not None and event.message.value is not None  # inside its event; it parsed
+    await forward(by_user_topic, body.userId.encode(), event.message.value)
 
 
 async def aggregate(parsed: Parsed) -> None:
@@ -57,16 +52,14 @@ async def aggregate(parsed: Parsed) -> None:
         orders_per_minute[key] = {**orders_per_minute[key].value(), body.orderId: 1}
 
 
-@app.agent(orders_events_topic, name="aggregate-users")
+@app.agent(by_user_topic, name="aggregate-users")
 @sends(UserTotals)
 async def aggregate_users(stream):  # type: ignore[no-untyped-def]
-    """Reads ``orders.events`` regrouped by userId (a Faust group_by repartition); changes
-    ``user-aggregates``, ``revenue-hourly`` and ``orders-per-minute``; snapshots are sent by
-    ``publish_snapshots``. Idempotent per order: a redelivered event is not counted twice."""
-    regrouped = stream.filter(counted).group_by(user_of, name="by-user", topic=by_user_topic)
-    async for outcome in consume(
-        regrouped, orders_events_topic, aggregate, owner=False, keyed=False
-    ):
+    """Reads ``orders.events`` regrouped by userId (the by-user repartition, written by
+    ``follow-order-events``); changes ``user-aggregates``, ``revenue-hourly`` and
+    ``orders-per-minute``; snapshots are sent by ``publish_snapshots``. Idempotent per order: a
+    redelivered event is not counted twice."""
+    async for outcome in consume(stream, orders_events_topic, aggregate, owner=False, keyed=False):
         yield outcome
 
 

@@ -1,4 +1,7 @@
-"""The order saga: orders.events → sagas table → inventory and payment commands, and deadlines."""
+"""The order saga: orders.events → sagas table → inventory and payment commands, and deadlines.
+
+``run_saga`` is one of the handlers ``follow-order-events`` runs on each record
+(``agents.order_events``)."""
 
 from __future__ import annotations
 
@@ -10,11 +13,9 @@ from typing import Any
 from app.application import app
 from app.observability import metrics
 from app.runtime.assignment import owned_partitions
-from app.runtime.intake import consume, send_envelope
+from app.runtime.intake import send_envelope
 from app.runtime.partitioning import partition_for
-from app.runtime.senders import sends
 from app.settings import settings
-from app.topics import orders_events_topic
 from domain import envelope
 from domain.envelope import Parsed
 from domain.messages import (
@@ -59,8 +60,8 @@ async def run_saga(parsed: Parsed) -> None:
         await send_envelope(env)
 
 
-@app.agent(orders_events_topic, name="run-order-saga")
-@sends(
+# What the saga sends (``follow-order-events`` declares it: ``@sends``)
+SENDS = (
     ReserveStock,
     ReleaseStock,
     CommitStock,
@@ -70,12 +71,6 @@ async def run_saga(parsed: Parsed) -> None:
     OrderCancelled,
     OrderTimedOut,
 )
-async def run_order_saga(stream):  # type: ignore[no-untyped-def]
-    """Reads ``orders.events`` (the tracker owns its audit and DLQ); changes ``sagas``; sends
-    ReserveStock / ReleaseStock / CommitStock, AuthorizePayment / VoidPayment, OrderConfirmed /
-    OrderCancelled."""
-    async for outcome in consume(stream, orders_events_topic, run_saga, owner=False):
-        yield outcome
 
 
 @app.timer(settings.saga_tick)

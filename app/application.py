@@ -7,7 +7,6 @@ from app.observability import metrics, tracing
 from app.observability.logs import ErrorsToHealthLog
 from app.runtime import fetching, performance, record_cache
 from app.runtime.durability import OrdersApp
-from app.runtime.streams import RegroupingStream
 from app.runtime.tables import CheckedTable
 from app.settings import settings
 from views.http.errors import json_errors
@@ -30,7 +29,6 @@ app = OrdersApp(
     broker=settings.broker_url,
     broker_credentials=kafka_auth.faust_credentials(),  # ORDERS_KAFKA_*: SASL, TLS
     store="rocksdb://",
-    Stream=RegroupingStream,  # a filter before a group_by keeps records out of the repartition
     Table=CheckedTable,  # Faust's table, its partition check safe during a rebalance
     # Keys and values are bytes on the wire: keys are plain UTF-8 ids (so table_route hashes the
     # same bytes as every producer), values are our JSON envelopes, parsed in domain/.

@@ -76,10 +76,9 @@ BY_NAME: dict[str, faust.TopicT] = {
 }  # fmt: skip
 
 
-# orders.events regrouped by userId (aggregate-users' group_by): Faust's own derivation, named
-# after the app like its changelogs (Faust's default names it after the agent and the source
-# topic, outside the app's prefix and its ACLs).
-by_user_topic = orders_events_topic.derive(
+# orders.events regrouped by userId (``agents.aggregates.regroup``), for aggregate-users: named
+# after the app like its changelogs, inside the app's ACLs (the name it had as a Faust group_by).
+by_user_topic: faust.TopicT = orders_events_topic.derive(  # type: ignore[assignment]
     prefix=f"{settings.app_id}-",
     suffix="-by-user-repartition",
     partitions=settings.topic_partitions,

@@ -37,22 +37,26 @@ from domain.replay import Projections, differences
 # The handlers whose effects replay rebuilds: the tracker (statuses), the aggregator (totals,
 # fed by the by-user repartition of orders.events), the inventory agent (stock).
 STATUSES, TOTALS, STOCK = "track", "aggregate", "apply_stock_command"
+# A handler whose dead letter is another's missing effect: the by-user forward's (the aggregator
+# never had the event).
+FEEDS = {"regroup": TOTALS}
 
 
 async def dead_lettered(bootstrap: str) -> dict[str, set[str]]:
     """handler -> the eventIds it gave up on after a failure (its effect never happened). By
     eventId, not position: the aggregator reads a repartition of orders.events, so its DLQ
-    records name positions there; and each of the three readers of orders.events fails alone."""
+    records name positions there; and each of the handlers of orders.events fails alone."""
     out: dict[str, set[str]] = {STATUSES: set(), TOTALS: set(), STOCK: set()}
     for record in await read_all(bootstrap, [orders_dlq_topic.get_topic_name()]):
         try:
             letter = DeadLetter.model_validate_json(record.value or b"")
         except ValidationError:
             continue
-        if letter.agent in out and letter.truncatedFrom is None:
+        handler = FEEDS.get(letter.agent or "", letter.agent)
+        if handler in out and letter.truncatedFrom is None:
             parsed = envelope.parse(payload_bytes(letter.originalPayload))
             if isinstance(parsed, Parsed):
-                out[letter.agent].add(str(parsed.envelope.eventId))
+                out[handler].add(str(parsed.envelope.eventId))
     return out
 
 

@@ -9,10 +9,11 @@ cleared records the agents had been given after their partitions' seek. Everythi
 the flow runs arrived in order, after its partition's seek (``OrderedConsumer`` holds the records
 fetched before it back); a resume after a suspension (a rebalance) still clears every queue.
 
-**Stopped with a catch-up.** A record is committed once every agent reading its topic acked it,
-and ``orders.events`` has three readers per worker (the tracker, the saga, the by-user forward).
-Each takes what waits in its own queue in batches (``app.runtime.batches``), so one can be a
-batch or more ahead of another. Faust clears every queue when the flow stops (a rebalance, a
+**Stopped with a catch-up.** A record is committed once every agent reading its topic acked it.
+``orders.events`` had three readers per worker (the tracker, the saga, the by-user forward; one
+since ``agents.order_events``), and any topic may have more than one. Each takes what waits in
+its own queue in batches (``app.runtime.batches``), so one can be a batch or more ahead of
+another. Faust clears every queue when the flow stops (a rebalance, a
 stop): what the slower reader had not reached was not committed, and the next owner handled it
 again, a second time for the faster readers (measured: 182 records in ``make faults``' SIGTERM
 scenario). So the ``Frontier`` keeps, per input partition, the last offset any reader took. While

@@ -2,7 +2,7 @@
 
 aiokafka's ``murmur2`` is pure Python, a loop over the key's bytes: about as long as handling a
 small record, and asked for every keyed send (the producer's partitioner) and every record an
-agent checks for its partition (``app.runtime.intake.misplaced``). An order's id is hashed about
+agent checks for its partition (``app.runtime.repair.misplaced``). An order's id is hashed about
 thirty times over its life, a sku or a user's id thousands of times. The hash of a key never
 changes, so it is kept for the most recent keys (``functools.lru_cache``, bounded)."""
 

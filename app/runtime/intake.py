@@ -22,8 +22,8 @@ from app.runtime.batches import BATCH, batches
 from app.runtime.failures import TRANSIENT, Handler, dead_letter_it, until_done, with_retries
 from app.runtime.outbox import Lane, hold
 from app.runtime.parsing import parsed
-from app.runtime.partitioning import expected_partition
 from app.runtime.received import Received, audit_line
+from app.runtime.repair import misplaced
 from app.runtime.sends import send_record
 from app.settings import settings
 from app.topics import BY_NAME, logical_name
@@ -44,17 +44,22 @@ def received(event: faust.EventT[Any]) -> Received:
     return Received(msg.topic, msg.partition, msg.offset, msg.key, msg.value)
 
 
+Handlers = Handler | tuple[Handler, ...]
+
+
 async def handle(
     event: faust.EventT[Any],
     topic: faust.TopicT,
-    handler: Handler,
+    handler: Handlers,
     *,
     owner: bool = True,
     keyed: bool = True,
 ) -> str:
-    """Run ``handler`` on one valid record. The topic's owner agent audits every record, sends
-    invalid ones to the DLQ and repairs misplaced ones; other readers of the topic skip those.
-    ``keyed=False`` for a regrouped stream, whose records are placed by their new key."""
+    """Run ``handler`` on one valid record; a tuple of handlers runs each in turn, on one parse
+    and one delivery (each with its own retries, dead letter and lane: one failing leaves the
+    others' effects). The topic's owner agent audits every record, sends invalid ones to the
+    DLQ and repairs misplaced ones; other readers of the topic skip those. ``keyed=False`` for a
+    regrouped stream, whose records are placed by their new key."""
     rec = received(event)
     name = logical_name(topic)
     if HELD and (name, rec.partition) in HELD:  # a drill: an agent stuck on this partition
@@ -71,10 +76,12 @@ async def handle(
 
 
 async def _handle(
-    rec: Received, result: Parsed | Invalid, topic: faust.TopicT, handler: Handler,
+    rec: Received, result: Parsed | Invalid, topic: faust.TopicT, handler: Handlers,
     *, owner: bool, keyed: bool,
 ) -> str:  # fmt: skip
-    """``handle`` inside its span: the DLQ, the repair, or the handler with its retries."""
+    """``handle`` inside its span: the DLQ, the repair, or the handlers with their retries. The
+    owner audits a valid record once, when at least one handler applied it (a handler that
+    failed audits its own dead letter)."""
     if isinstance(result, Invalid):
         if owner:
             await dead_letter_it(rec, result.reason, result.error, result)
@@ -88,6 +95,23 @@ async def _handle(
             return "dead-lettered"
         if moved:
             return "forwarded" if owner else "skipped"
+    if isinstance(handler, tuple):
+        outcomes = [await _apply(rec, result, one) for one in handler]
+        applied = "applied" in outcomes
+        outcome = "applied" if all(o == "applied" for o in outcomes) else "dead-lettered"
+    else:
+        outcome = await _apply(rec, result, handler)
+        applied = outcome == "applied"
+    if owner and applied:
+        counters.incr("received")
+        counters.incr("valid")
+        audit(audit_line(rec, result, now_utc()))
+    return outcome
+
+
+async def _apply(rec: Received, result: Parsed, handler: Handler) -> str:
+    """One handler on one valid record: its retries, its lane (its events leave after its table
+    writes), and its dead letter if it fails for good."""
     where = f"{handler.__qualname__} on {rec.topic}/{rec.partition}@{rec.offset}"
     tries = [0]
     try:
@@ -110,17 +134,13 @@ async def _handle(
             agent=handler.__qualname__,
         )  # fmt: skip
         return "dead-lettered"
-    if owner:
-        counters.incr("received")
-        counters.incr("valid")
-        audit(audit_line(rec, result, now_utc()))
     return "applied"
 
 
 async def consume(
     stream: faust.Stream[Any],
     topic: faust.TopicT,
-    handler: Handler,
+    handler: Handlers,
     *,
     concurrently: int = 0,
     owner: bool = True,
@@ -143,7 +163,7 @@ async def consume(
 
 
 async def _by_key(
-    events: Sequence[faust.EventT[Any]], topic: faust.TopicT, handler: Handler, **options: bool
+    events: Sequence[faust.EventT[Any]], topic: faust.TopicT, handler: Handlers, **options: bool
 ) -> list[str]:
     """Records of one key in offset order, records of different keys at the same time, so one
     slow call (a payment gateway) does not hold the others.
@@ -166,7 +186,7 @@ async def _by_key(
 
 
 async def _until_handled(
-    event: faust.EventT[Any], topic: faust.TopicT, handler: Handler, **options: bool
+    event: faust.EventT[Any], topic: faust.TopicT, handler: Handlers, **options: bool
 ) -> str:
     """``handle`` keeps what a handler raises, and dead-letters what cannot be forwarded; what
     still escapes it is retried with backoff until it goes through: nothing may leave a
@@ -179,36 +199,19 @@ async def _until_handled(
     )
 
 
-async def misplaced(
-    topic: faust.TopicT, rec: Received, parsed: Parsed, key: str, *, repair: bool
-) -> bool:
-    """A record keyed or partitioned unlike Kafka's default partitioner (kcat's CRC32, a null or
-    wrong key) is copied once to the partition its key belongs to, so state and routing agree."""
-    want = key.encode()
-    target = expected_partition(topic, want)
-    if target is None or (rec.key == want and rec.partition == target):
-        return False
-    if repair:
-        counters.incr("received")
-        counters.incr("forwarded")
-        audit(audit_line(rec, parsed, now_utc(), forwardedTo=target))
-        log.warning("misplaced record %s/%s@%s key=%r → partition %s", rec.topic, rec.partition,
-                    rec.offset, rec.key, target)  # fmt: skip
-        origin = f"{rec.partition}/{rec.offset}".encode()
-        headers = {**tracing.current_headers(), "repartitioned-from": origin}
-        await until_done(
-            f"forward {rec.topic}/{rec.partition}@{rec.offset}",
-            lambda: topic.send(key=want, value=rec.value, partition=target, headers=headers),
-        )  # fmt: skip
-    return True
-
-
 async def send_envelope(env: Envelope) -> None:
     """Send one envelope to its topic; from a handler, once its table writes are on the broker
     (``app.runtime.outbox``)."""
     senders.check(env)
     if not hold(env):
         await _send_now(env)
+
+
+async def forward(topic: faust.TopicT, key: bytes, value: bytes) -> None:
+    """Send a record received as it came, under a new key (a repartition), with the trace
+    context of the consumer span around it; the next commit waits for its ack
+    (``DurableConsumer``), as for every send."""
+    await send_record(topic, key, value, tracing.current_headers())
 
 
 async def _send_now(env: Envelope) -> Any:

@@ -1,20 +1,20 @@
-"""A record parsed once for all of its topic's readers on a worker."""
+"""A record parsed once on a worker, whoever reads it."""
 
 from __future__ import annotations
 
 from domain.envelope import Invalid, Parsed, parse
 
-# A topic's record reaches each of its readers on a worker (``orders.events``: the status tracker,
-# the saga and the by-user forward), and each parsed it: two pydantic validations a time, two
-# thirds of them repeated. The last records' results are kept by (topic, bytes): parsing is a
-# function of those alone, and ``Parsed`` is frozen.
+# A record can be parsed more than once on a worker: an ``orders.events`` record that crosses the
+# by-user repartition is parsed again by the aggregator, on this worker for about half of the
+# users (two pydantic validations a time). The last records' results are kept by (topic, bytes):
+# parsing is a function of those alone, and ``Parsed`` is frozen.
 PARSED_KEPT = 4096
 PARSED_MAX_BYTES = 16 * 1024  # a larger record is parsed for each reader: at most 64 MB kept
 _parsed: dict[tuple[str, bytes], Parsed | Invalid] = {}
 
 
 def parsed(raw: bytes | None, name: str) -> Parsed | Invalid:
-    """``domain.envelope.parse``, once per record for all of a topic's readers."""
+    """``domain.envelope.parse``, once per record on a worker."""
     if type(raw) is not bytes or len(raw) > PARSED_MAX_BYTES:  # None: a tombstone
         return parse(raw, name)
     key = (name, raw)

@@ -67,7 +67,7 @@ def test_every_topic_says_what_it_carries_and_who_writes_and_reads_it(generated:
         for ref in op["messages"]
     }
     assert set(sent) == {*MESSAGE_TYPES, "DeadLetter"}  # every message has a sender
-    assert sent["PlaceOrder"] == "http-api" and sent["OrderTimedOut"] == "run-order-saga"
+    assert sent["PlaceOrder"] == "http-api" and sent["OrderTimedOut"] == "follow-order-events"
     assert sent["StockReserved"] == "manage-inventory" and sent["UserUpdated"] == "clients"
     read = {op["channel"]["$ref"].rsplit("/", 1)[1] for op in operations.values()
             if op["action"] == "receive"}  # fmt: skip

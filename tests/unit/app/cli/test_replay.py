@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from agents import aggregates, inventory, order_status
+from agents import aggregates, inventory, order_events
 from app.cli import replay
 
 
@@ -12,5 +12,10 @@ def test_replay_names_the_handlers_as_their_dead_letters_do() -> None:
     assert (replay.STATUSES, replay.TOTALS, replay.STOCK) == (
         "track", "aggregate", "apply_stock_command",
     )  # fmt: skip
-    handlers = (order_status.track, aggregates.aggregate, inventory.apply_stock_command)
+    handlers = (order_events.track, aggregates.aggregate, inventory.apply_stock_command)
     assert tuple(h.__qualname__ for h in handlers) == (replay.STATUSES, replay.TOTALS, replay.STOCK)
+
+
+def test_a_dead_letter_of_the_by_user_forward_counts_against_the_totals() -> None:
+    # the aggregator never had an event the forward (``regroup``) gave up on
+    assert {aggregates.regroup.__qualname__: replay.TOTALS} == replay.FEEDS

@@ -13,7 +13,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from agents import inventory, orders, payments, saga, users
+from agents import inventory, order_events, orders, payments, users
 from app.adapters import catalog
 from app.application import app
 from app.observability import tracing
@@ -25,7 +25,7 @@ from tests.support.wire import Sent, Shop, acked, released
 
 AGENTS = {
     "orders.commands": orders.handle_orders,
-    "orders.events": saga.run_order_saga,
+    "orders.events": order_events.follow_order_events,
     "inventory.commands": inventory.manage_inventory,
     "payments.commands": payments.process_payments,
     "users.events": users.maintain_users,

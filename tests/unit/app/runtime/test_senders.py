@@ -60,7 +60,7 @@ def test_every_agent_of_the_app_declares_what_it_sends() -> None:
 
     app.discover()
     declared = {agent.name: senders.declared(agent) for agent in app.agents.values()}
-    assert declared["run-order-saga"] and "OrderTimedOut" in declared["run-order-saga"]
+    assert declared["follow-order-events"] and "OrderTimedOut" in declared["follow-order-events"]
     assert declared["handle-orders"][:2] == ("OrderCreated", "OrderRejected")
     assert declared["maintain-users"] == ()
 

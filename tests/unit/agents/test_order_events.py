@@ -1,4 +1,5 @@
-"""The tracker agent in Faust's test context (memory store, no broker)."""
+"""The tracker in its agent (``follow-order-events``) in Faust's test context (memory store, no
+broker), with the other handlers of that agent left out."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 import orjson
 import pytest
 
-from agents import order_status
+from agents import order_events
 from app.application import app
 from app.runtime import failures
 from app.runtime.errors import DependencyUnavailable
@@ -30,6 +31,12 @@ def dead_letters(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     return sent
 
 
+@pytest.fixture(autouse=True)
+def tracker_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The agent runs the tracker alone (the saga and the repartition have tests of their own)."""
+    monkeypatch.setattr(order_events, "FOLLOWERS", (order_events.track,))
+
+
 pytestmark = pytest.mark.usefixtures("memory_store")
 
 
@@ -40,7 +47,7 @@ def order_created() -> tuple[str, bytes]:
 
 async def test_valid_event_becomes_status() -> None:
     key, value = order_created()
-    async with order_status.track_orders.test_context() as agent:
+    async with order_events.follow_order_events.test_context() as agent:
         event = await agent.put(key=key.encode(), value=value)
         assert agent.results[event.message.offset] == "applied"
     status = order_statuses.get(key)
@@ -50,7 +57,7 @@ async def test_valid_event_becomes_status() -> None:
 
 async def test_redelivered_event_changes_nothing() -> None:
     key, value = order_created()
-    async with order_status.track_orders.test_context() as agent:
+    async with order_events.follow_order_events.test_context() as agent:
         await agent.put(key=key.encode(), value=value)
         first = order_statuses.get(key)
         await agent.put(key=key.encode(), value=value)
@@ -60,7 +67,7 @@ async def test_redelivered_event_changes_nothing() -> None:
 
 async def test_corrupt_record_goes_to_dlq_and_agent_keeps_going(dead_letters: list[dict]) -> None:
     key, value = order_created()
-    async with order_status.track_orders.test_context() as agent:
+    async with order_events.follow_order_events.test_context() as agent:
         bad = await agent.put(key=b"k-1", value=b'{"eventId": 1')
         assert agent.results[bad.message.offset] == "dead-lettered"
         await agent.put(key=key.encode(), value=value)
@@ -85,7 +92,7 @@ async def test_a_rule_that_throws_is_dead_lettered_not_skipped(
 
     monkeypatch.setattr(order_statuses, "put", failing_once)
     first, second = order_created(), order_created()
-    async with order_status.track_orders.test_context() as agent:
+    async with order_events.follow_order_events.test_context() as agent:
         # When two events arrive
         one = await agent.put(key=first[0].encode(), value=first[1])
         two = await agent.put(key=second[0].encode(), value=second[1])
@@ -119,7 +126,7 @@ async def test_a_transient_failure_is_retried_then_applied(
 
     monkeypatch.setattr(order_statuses, "put", failing_twice)
     key, value = order_created()
-    async with order_status.track_orders.test_context() as agent:
+    async with order_events.follow_order_events.test_context() as agent:
         event = await agent.put(key=key.encode(), value=value)
         assert agent.results[event.message.offset] == "applied"
     assert len(calls) == 3 and dead_letters == []
@@ -138,7 +145,7 @@ async def test_a_failure_that_stays_is_dead_lettered_after_the_retries(
 
     monkeypatch.setattr(order_statuses, "put", always)
     key, value = order_created()
-    async with order_status.track_orders.test_context() as agent:
+    async with order_events.follow_order_events.test_context() as agent:
         event = await agent.put(key=key.encode(), value=value)
         assert agent.results[event.message.offset] == "dead-lettered"
     assert len(calls) == 4  # the first try and ORDERS_RETRY_MAX retries
@@ -157,9 +164,9 @@ async def test_a_handler_that_hangs_is_a_timeout(
     async def hangs(parsed: object) -> None:
         await asyncio.sleep(10)
 
-    monkeypatch.setattr(order_status, "track", hangs)
+    monkeypatch.setattr(order_events, "FOLLOWERS", (hangs,))
     key, value = order_created()
-    async with order_status.track_orders.test_context() as agent:
+    async with order_events.follow_order_events.test_context() as agent:
         event = await agent.put(key=key.encode(), value=value)
         assert agent.results[event.message.offset] == "dead-lettered"
     [letter] = dead_letters
@@ -175,6 +182,6 @@ async def test_a_status_written_wakes_the_long_polls_of_its_order() -> None:
     waiting = asyncio.create_task(status_waiters.changed(key, timeout=5))
     await asyncio.sleep(0)
     # When the agent applies the order's event, Then the reader is woken before its timeout
-    async with order_status.track_orders.test_context() as agent:
+    async with order_events.follow_order_events.test_context() as agent:
         await agent.put(key=key.encode(), value=value)
     assert await waiting is True
