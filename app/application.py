@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.adapters import kafka_auth
 from app.observability import metrics, tracing
 from app.observability.logs import ErrorsToHealthLog
-from app.runtime import fetching, performance, record_cache
+from app.runtime import fetching, garbage, performance, record_cache
 from app.runtime.durability import OrdersApp
 from app.runtime.tables import CheckedTable
 from app.settings import settings
@@ -14,6 +14,7 @@ from views.http.errors import json_errors
 tracing.configure(settings.trace_exporter)
 record_cache.configure(settings.table_cache_records, settings.table_cache_linger_ms / 1000)
 fetching.configure(settings.fetch_max_wait_ms)
+garbage.configure(settings.gc_threshold)
 
 app = OrdersApp(
     settings.app_id,

@@ -76,6 +76,10 @@ class Settings(BaseSettings):
         20, ge=1, le=30_000,
         description="ms a fetch waits at the broker for a record (Faust fixes it at 1500)",
     )  # fmt: skip
+    gc_threshold: int = Field(
+        20_000, ge=0, le=10_000_000,
+        description="allocations between young-generation collections; 0: CPython's own (700)",
+    )  # fmt: skip
     producer_linger_ms: float = Field(
         2.0, ge=0, le=1000,
         description="ms a send waits for more records to share its produce request",

@@ -10,7 +10,7 @@ import mode
 
 from app.application import app
 from app.observability import logs
-from app.runtime import performance
+from app.runtime import garbage, performance
 from app.settings import settings
 
 
@@ -61,6 +61,8 @@ class HealthReporter(mode.Service):
             group=app.conf.id,
             loop=type(asyncio.get_running_loop()).__module__,
         )
+        # started and recovered: what is alive now lives as long as the worker
+        logs.health("gc_frozen", objects=garbage.freeze(), threshold=settings.gc_threshold)
 
     async def on_stop(self) -> None:
         logs.health("stop", totals=dict(logs.counters.counts))
