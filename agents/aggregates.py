@@ -30,7 +30,8 @@ async def regroup(parsed: Parsed) -> None:
     assert isinstance(body, OrderMessage)
     event = current_event()
     assert event is not None and event.message.value is not None  # inside its event; it parsed
-    await forward(by_user_topic, body.userId.encode(), event.message.value)
+    what = f"{parsed.envelope.eventType} {parsed.envelope.eventId} to the by-user repartition"
+    await forward(by_user_topic, body.userId.encode(), event.message.value, what)
 
 
 async def aggregate(parsed: Parsed) -> None:

@@ -47,20 +47,36 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, (DependencyUnavailable, TimeoutError, ConnectionError))
 
 
-async def with_retries(handler: Handler, parsed: Parsed, where: str, tries: list[int]) -> None:
+async def with_retries(
+    handler: Handler, parsed: Parsed, where: str, tries: list[int], budget: float | None = None
+) -> None:
     """One handler call, bounded by ``ORDERS_HANDLER_TIMEOUT``; a transient failure is tried again
     after 1 s, 2 s, 4 s … (``ORDERS_RETRY_BASE``, ``…_MAX_DELAY``) up to ``ORDERS_RETRY_MAX``
     times. Meanwhile the partition waits (its order is the point), at most for the backoff.
     Handlers are idempotent (their effects carry the ids they applied), so a retry after a
-    half-done attempt repeats nothing. ``tries[0]`` counts the attempts made."""
+    half-done attempt repeats nothing. ``tries[0]`` counts the attempts made.
+
+    ``budget`` (a loop time): where one record runs several handlers, they share the longest
+    handling of one (``Settings.longest_handling``), so a drain's wait still outlasts the record;
+    a handler that would run past it gives up with a ``TimeoutError``. One that is done at its
+    first try, without suspending, never looks at it (no timer is made)."""
     tries[0] += 1
     try:  # the first try outside tenacity's machinery (most records end here; ~5 % of a worker)
-        await _first_try(handler, parsed)
+        await _first_try(handler, parsed, budget)
         return
     except Exception as exc:
         if settings.retry_max == 0 or not _worth_retrying(exc):
             raise
         _try_failed(where, 1, exc, min(settings.retry_base, settings.retry_max_delay))
+    if budget is None:
+        await _retried(handler, parsed, where, tries)
+        return
+    async with asyncio.timeout_at(budget):
+        await _retried(handler, parsed, where, tries)
+
+
+async def _retried(handler: Handler, parsed: Parsed, where: str, tries: list[int]) -> None:
+    """``with_retries`` after a first try that failed: the backoff, then tenacity's tries."""
     await asyncio.sleep(min(settings.retry_base, settings.retry_max_delay))
 
     def before_sleep(state: RetryCallState) -> None:
@@ -81,7 +97,7 @@ async def with_retries(handler: Handler, parsed: Parsed, where: str, tries: list
                 await handler(parsed)
 
 
-async def _first_try(handler: Handler, parsed: Parsed) -> None:
+async def _first_try(handler: Handler, parsed: Parsed, budget: float | None = None) -> None:
     """``handler(parsed)`` within ``ORDERS_HANDLER_TIMEOUT`` of its start. It runs inline up to
     its first suspension (``app.runtime.eager.start``); most handlers never suspend (their table
     writes are synchronous, their sends held by the outbox) and are done then, with no timer
@@ -90,6 +106,8 @@ async def _first_try(handler: Handler, parsed: Parsed) -> None:
     can only fire at a suspension, so the deadline is the same as around the whole call."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + settings.handler_timeout
+    if budget is not None:
+        deadline = min(deadline, budget)
     call = handler(parsed)
     if asyncio.iscoroutine(call):
         done, call = start(call)

@@ -20,11 +20,11 @@ from app.observability.logs import audit, counters
 from app.runtime import senders
 from app.runtime.batches import BATCH, batches
 from app.runtime.failures import TRANSIENT, Handler, dead_letter_it, until_done, with_retries
-from app.runtime.outbox import Lane, hold
+from app.runtime.outbox import Lane, Outgoing, hold
 from app.runtime.parsing import parsed
-from app.runtime.received import Received, audit_line
+from app.runtime.received import Received, audit_line, received
 from app.runtime.repair import misplaced
-from app.runtime.sends import send_record
+from app.runtime.sends import Forward, send_record
 from app.settings import settings
 from app.topics import BY_NAME, logical_name
 from domain import envelope
@@ -34,14 +34,7 @@ from domain.messages import MESSAGE_TYPES
 from domain.types import now_utc
 
 log = logging.getLogger(__name__)
-
-
 HELD = settings.held_partitions()
-
-
-def received(event: faust.EventT[Any]) -> Received:
-    msg = event.message
-    return Received(msg.topic, msg.partition, msg.offset, msg.key, msg.value)
 
 
 Handlers = Handler | tuple[Handler, ...]
@@ -95,8 +88,9 @@ async def _handle(
             return "dead-lettered"
         if moved:
             return "forwarded" if owner else "skipped"
-    if isinstance(handler, tuple):
-        outcomes = [await _apply(rec, result, one) for one in handler]
+    if isinstance(handler, tuple):  # they share one record's longest handling (``budget``)
+        budget = asyncio.get_running_loop().time() + settings.longest_handling()
+        outcomes = [await _apply(rec, result, one, budget) for one in handler]
         applied = "applied" in outcomes
         outcome = "applied" if all(o == "applied" for o in outcomes) else "dead-lettered"
     else:
@@ -109,21 +103,24 @@ async def _handle(
     return outcome
 
 
-async def _apply(rec: Received, result: Parsed, handler: Handler) -> str:
-    """One handler on one valid record: its retries, its lane (its events leave after its table
-    writes), and its dead letter if it fails for good."""
+async def _apply(
+    rec: Received, result: Parsed, handler: Handler, budget: float | None = None
+) -> str:
+    """One handler on one valid record: its retries (within ``budget``, a loop time, if given),
+    its lane (its events leave after its table writes), and its dead letter if it fails for
+    good."""
     where = f"{handler.__qualname__} on {rec.topic}/{rec.partition}@{rec.offset}"
     tries = [0]
     try:
         lane = lane_of(handler, rec.topic, rec.partition)
 
-        async def refused(env: Envelope, exc: BaseException) -> None:
-            log.error("%s: %s refused for good: %r", where, env.eventType, exc)
-            await dead_letter_it(rec, "processing", f"cannot send {env.eventType}: {exc!r}",
+        async def refused(out: Outgoing, exc: BaseException) -> None:
+            log.error("%s: %s refused for good: %r", where, described(out), exc)
+            await dead_letter_it(rec, "processing", f"cannot send {described(out)}: {exc!r}",
                                  result, agent=handler.__qualname__)  # fmt: skip
 
         async with lane.holding(refused):  # its events leave after its table writes
-            await with_retries(handler, result, where, tries)
+            await with_retries(handler, result, where, tries, budget)
     except Exception as exc:  # Faust would ack and skip it: keep it instead
         if isinstance(exc, TRANSIENT):
             log.warning("%s: gave up after %d tries: %r", where, tries[0], exc)  # one line
@@ -207,16 +204,26 @@ async def send_envelope(env: Envelope) -> None:
         await _send_now(env)
 
 
-async def forward(topic: faust.TopicT, key: bytes, value: bytes) -> None:
+async def forward(topic: faust.TopicT, key: bytes, value: bytes, what: str) -> None:
     """Send a record received as it came, under a new key (a repartition), with the trace
-    context of the consumer span around it; the next commit waits for its ack
-    (``DurableConsumer``), as for every send."""
-    await send_record(topic, key, value, tracing.current_headers())
+    context of the consumer span around it. From a handler it leaves as its events do: in the
+    handler's lane, in order, retried while the broker cannot take it, outside the handler's
+    timeout; the next commit waits for its ack (``DurableConsumer``)."""
+    out = Forward(topic, key, value, tracing.current_headers(), what)
+    if not hold(out):
+        await _send_now(out)
 
 
-async def _send_now(env: Envelope) -> Any:
+def described(out: Outgoing) -> str:
+    return out.what if isinstance(out, Forward) else f"{out.eventType} {out.eventId}"
+
+
+async def _send_now(env: Outgoing) -> Any:
     """Hand one envelope to the producer, keyed as its topic says, in a producer span whose trace
-    context travels in the record's headers (none while tracing is off); returns its ack future."""
+    context travels in the record's headers (none while tracing is off); returns its ack future.
+    A ``Forward`` goes as it came, with the headers it was given."""
+    if isinstance(env, Forward):
+        return await send_record(env.topic, env.key, env.value, env.headers)
     body_type = MESSAGE_TYPES[env.eventType]
     key = str(env.data[body_type.key_field])
     with tracing.producing(body_type.stream, env.eventType, env.eventId) as headers:
@@ -225,8 +232,8 @@ async def _send_now(env: Envelope) -> Any:
         )
 
 
-async def _send_released(env: Envelope) -> Any:
-    return await until_done(f"send {env.eventType} {env.eventId}", lambda: _send_now(env))
+async def _send_released(env: Outgoing) -> Any:
+    return await until_done(f"send {described(env)}", lambda: _send_now(env))
 
 
 _lanes: dict[tuple[Handler, str, int], Lane] = {}

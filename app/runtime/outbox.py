@@ -27,14 +27,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.runtime.futures import Dropped, all_of, retrieved, succeeded
-from app.runtime.sends import failed_sends, keep_until_acked
+from app.runtime.sends import Forward, failed_sends, keep_until_acked
 from domain.envelope import Envelope
 
 # Releases a lane may have under way before its agent waits for them (its memory bound, and the
 # backpressure the agent had when it awaited each send itself).
 MAX_PENDING = 1000
 
-Send = Callable[[Envelope], Awaitable[Any]]  # hands one envelope to the producer: its ack future
+Outgoing = Envelope | Forward  # an event, or a record sent on as it came (a repartition)
+Send = Callable[[Outgoing], Awaitable[Any]]  # hands one to the producer: its ack future
 
 
 Ask = Callable[[], None]  # asks for a held write to be sent (a record cache's flush)
@@ -46,7 +47,7 @@ class Outbox:
 
     writes: list[asyncio.Future[Any]] = field(default_factory=list)
     asks: dict[asyncio.Future[Any], Ask] = field(default_factory=dict)  # writes not sent yet
-    held: list[Envelope] = field(default_factory=list)
+    held: list[Outgoing] = field(default_factory=list)
     closed: bool = False  # released: a task the handler left behind sends at once
 
 
@@ -65,7 +66,7 @@ def wrote(fut: Any, ask: Ask | None = None) -> None:
         box.asks.setdefault(fut, ask)
 
 
-def hold(env: Envelope) -> bool:
+def hold(env: Outgoing) -> bool:
     """Keep ``env`` for the running handler's release; False outside a handler (send it now)."""
     box = _open.get()
     if box is None or box.closed:
@@ -80,7 +81,7 @@ def in_handler() -> bool:
     return box is not None and not box.closed
 
 
-Refused = Callable[[Envelope, BaseException], Awaitable[None]]  # an event refused for good
+Refused = Callable[[Outgoing, BaseException], Awaitable[None]]  # refused for good
 
 
 class Holding:

@@ -44,3 +44,9 @@ def audit_line(
         "payload": payload_text(rec.value),
         **extra,
     }
+
+
+def received(event: Any) -> Received:
+    """The record of a Faust event."""
+    msg = event.message
+    return Received(msg.topic, msg.partition, msg.offset, msg.key, msg.value)

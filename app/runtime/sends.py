@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -14,6 +15,20 @@ from aiokafka.errors import MessageSizeTooLargeError
 from aiokafka.record.default_records import DefaultRecordBatchBuilder
 
 unacked_sends: set[asyncio.Future[Any]] = set()
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """A record to send on as it came, under a new key (a repartition), held by the outbox like
+    a handler's events (``app.runtime.intake.forward``)."""
+
+    topic: Any
+    key: bytes
+    value: bytes
+    headers: Mapping[str, bytes]
+    what: str  # for logs and dead letters: the event it carries
+
+
 failed_sends: list[str] = []
 
 

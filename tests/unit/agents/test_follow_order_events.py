@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import orjson
 import pytest
+from aiokafka.errors import KafkaTimeoutError
 
-from agents import order_events
+from agents import aggregates, order_events
 from app.application import app
-from app.runtime import intake
+from app.runtime import failures, intake
 from app.topics import by_user_topic, logical_name, orders_dlq_topic
 from domain import envelope, simulation
 from domain.messages import OrderCreated, StockReserved
@@ -107,3 +110,74 @@ async def test_a_handler_that_fails_leaves_the_others_effects(
     # … and the tracker after it applied the event all the same
     status = order_statuses.get(created.orderId)
     assert status is not None and status.status == "CREATED"
+
+
+@dataclass(frozen=True)
+class _Fast:
+    retry_max: int = 1
+    retry_base: float = 0.001
+    retry_max_delay: float = 0.002
+    handler_timeout: float = 0.05
+
+
+async def test_each_handler_has_a_lane_of_its_own(wire: list[Sent]) -> None:
+    # (the tracker's writes, which send nothing, then wait for the commit, not for the saga's)
+    created, value = order_created()
+    async with order_events.follow_order_events.test_context() as agent:
+        event = await agent.put(key=created.orderId.encode(), value=value)
+        await released()
+    where = (event.message.topic, event.message.partition)
+    lanes = {h: intake._lanes.get((h, *where)) for h in order_events.FOLLOWERS}
+    assert all(lanes.values()) and len({id(lane) for lane in lanes.values()}) == 3
+
+
+async def test_a_forward_the_broker_cannot_take_yet_is_retried_not_dead_lettered(
+    wire: list[Sent], dead_letters: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(failures, "settings", _Fast())
+    capture = intake.send_record  # type: ignore[attr-defined]  # the wire's, patched in
+    refusals: list[bytes] = []
+
+    async def busy_once(topic: Any, key: bytes, value: bytes, headers: Any = None) -> Any:
+        # more times than a handler is tried (ORDERS_RETRY_MAX + 1): the lane keeps trying
+        if logical_name(topic) == logical_name(by_user_topic) and len(refusals) < 3:
+            refusals.append(key)
+            raise KafkaTimeoutError("the partition's leader is moving")
+        return await capture(topic, key, value, headers)
+
+    monkeypatch.setattr(intake, "send_record", busy_once)
+    monkeypatch.setattr(order_events, "FOLLOWERS", (aggregates.regroup,))
+    created, value = order_created()
+    async with order_events.follow_order_events.test_context() as agent:
+        event = await agent.put(key=created.orderId.encode(), value=value)
+        assert agent.results[event.message.offset] == "applied"
+        await released()
+    assert refusals == [created.userId.encode()] * 3 and dead_letters == []
+    regrouped = [s for s in wire if s.topic == logical_name(by_user_topic)]
+    assert [(s.key, s.value) for s in regrouped] == [(created.userId.encode(), value)]
+
+
+async def test_the_handlers_of_one_record_share_the_longest_handling_of_one(
+    dead_letters: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two handlers that hang, and a record's budget shorter than two tries of one
+    monkeypatch.setattr(failures, "settings", _Fast())
+    monkeypatch.setattr(intake, "settings", SimpleNamespace(longest_handling=lambda: 0.06))
+
+    async def first(parsed: envelope.Parsed) -> None:
+        await asyncio.sleep(10)
+
+    async def second(parsed: envelope.Parsed) -> None:
+        await asyncio.sleep(10)
+
+    monkeypatch.setattr(order_events, "FOLLOWERS", (first, second))
+    created, value = order_created()
+    async with order_events.follow_order_events.test_context() as agent:
+        event = await agent.put(key=created.orderId.encode(), value=value)
+        assert agent.results[event.message.offset] == "dead-lettered"
+    # Then the first used the budget up (a try and a retry) and the second got no retry
+    letters = {d["agent"].rsplit(".", 1)[-1]: d for d in dead_letters}
+    assert {name: d["failureReason"] for name, d in letters.items()} == {
+        "first": "timeout", "second": "timeout",
+    }  # fmt: skip
+    assert letters["first"]["retryCount"] == 1 and letters["second"]["retryCount"] == 0

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import orjson
+import pytest
+
 from agents import aggregates, inventory, order_events
 from app.cli import replay
+from app.runtime.received import Received
+from domain import simulation
+from domain.dead_letter import dead_letter
+from domain.types import now_utc
 
 
 def test_replay_names_the_handlers_as_their_dead_letters_do() -> None:
@@ -16,6 +25,23 @@ def test_replay_names_the_handlers_as_their_dead_letters_do() -> None:
     assert tuple(h.__qualname__ for h in handlers) == (replay.STATUSES, replay.TOTALS, replay.STOCK)
 
 
-def test_a_dead_letter_of_the_by_user_forward_counts_against_the_totals() -> None:
-    # the aggregator never had an event the forward (``regroup``) gave up on
-    assert {aggregates.regroup.__qualname__: replay.TOTALS} == replay.FEEDS
+async def test_a_dead_letter_of_the_by_user_forward_counts_against_the_totals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given the forward (``regroup``) and the tracker each gave up on an event
+    rec = next(iter(simulation.orders(1, seed=7)))
+    event = Received("orders.events", 0, 0, rec.key.encode(), rec.value)
+    letters = [
+        dead_letter(event, "processing", "boom", group="orders", host="h", retries=0,
+                    now=now_utc(), agent=handler.__qualname__)
+        for handler in (aggregates.regroup, order_events.track)
+    ]  # fmt: skip
+
+    async def dlq(bootstrap: str, topics: list[str]) -> list[SimpleNamespace]:
+        return [SimpleNamespace(value=letter.model_dump_json().encode()) for letter in letters]
+
+    monkeypatch.setattr(replay, "read_all", dlq)
+    # When replay reads the DLQ, Then the aggregator's projection leaves it out, as the tracker's
+    skip = await replay.dead_lettered("unused")
+    event_id = orjson.loads(rec.value)["eventId"]
+    assert skip == {replay.STATUSES: {event_id}, replay.TOTALS: {event_id}, replay.STOCK: set()}

@@ -15,7 +15,7 @@ import pytest
 from agents import inventory
 from app.application import app
 from app.runtime import intake, outbox
-from app.runtime.outbox import Lane
+from app.runtime.outbox import Lane, Outgoing
 from app.runtime.sends import failed_sends, unacked_sends
 from app.topics import orders_events_topic
 from domain import envelope
@@ -36,7 +36,8 @@ class Producer:
         self.sent: list[str] = []
         self.acks: list[asyncio.Future[None]] = []
 
-    async def send(self, env: Envelope) -> asyncio.Future[None]:
+    async def send(self, env: Outgoing) -> asyncio.Future[None]:
+        assert isinstance(env, Envelope)
         self.sent.append(env.data["orderId"])
         ack: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.acks.append(ack)
@@ -50,8 +51,8 @@ def producer() -> Any:
     failed_sends.clear()
 
 
-async def nobody(env: Envelope, exc: BaseException) -> None:
-    raise AssertionError(f"{env.eventType} refused: {exc!r}")
+async def nobody(env: Outgoing, exc: BaseException) -> None:
+    raise AssertionError(f"{env!r} refused: {exc!r}")
 
 
 async def settle() -> None:
@@ -185,10 +186,11 @@ async def test_a_release_cancelled_by_a_stop_leaves_its_writes_pending_and_says_
 async def test_an_event_refused_for_good_goes_to_the_refused_handler(producer: Producer) -> None:
     kept: list[str] = []
 
-    async def too_large(env: Envelope) -> asyncio.Future[None]:
+    async def too_large(env: Outgoing) -> asyncio.Future[None]:
         raise ValueError("MessageSizeTooLarge")
 
-    async def dead_letter(env: Envelope, exc: BaseException) -> None:
+    async def dead_letter(env: Outgoing, exc: BaseException) -> None:
+        assert isinstance(env, Envelope)
         kept.append(f"{env.data['orderId']}: {exc}")
 
     lane = Lane(too_large)

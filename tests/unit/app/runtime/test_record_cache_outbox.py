@@ -12,7 +12,7 @@ import pytest
 from faust.types import TP
 
 from app.runtime import futures, outbox, record_cache
-from app.runtime.outbox import Lane
+from app.runtime.outbox import Lane, Outgoing
 from app.runtime.record_cache import CachedStore
 from app.runtime.sends import failed_sends, keep_until_acked, unacked_sends
 from domain import envelope
@@ -54,7 +54,8 @@ class Events:
     def __init__(self) -> None:
         self.sent: list[str] = []
 
-    async def send(self, env: Envelope) -> None:
+    async def send(self, env: Outgoing) -> None:
+        assert isinstance(env, Envelope)
         self.sent.append(str(env.data["orderId"]))
 
 
@@ -63,8 +64,8 @@ def an_event(order: str) -> Envelope:
     return envelope.build(body, correlation_id=order)
 
 
-async def nobody(env: Envelope, exc: BaseException) -> None:
-    raise AssertionError(f"{env.eventType} refused: {exc!r}")
+async def nobody(env: Outgoing, exc: BaseException) -> None:
+    raise AssertionError(f"{env!r} refused: {exc!r}")
 
 
 async def test_a_handlers_events_wait_for_a_flush_of_its_writes_without_a_commit(
