@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -21,6 +20,7 @@ from domain import envelope, simulation
 from domain.messages import OrderCreated, StockReserved
 from tables.order_status import order_statuses
 from tables.saga import sagas
+from tests.support.retries import Fast
 from tests.support.wire import Sent, acked, released
 
 pytestmark = pytest.mark.usefixtures("memory_store")
@@ -112,14 +112,6 @@ async def test_a_handler_that_fails_leaves_the_others_effects(
     assert status is not None and status.status == "CREATED"
 
 
-@dataclass(frozen=True)
-class _Fast:
-    retry_max: int = 1
-    retry_base: float = 0.001
-    retry_max_delay: float = 0.002
-    handler_timeout: float = 0.05
-
-
 async def test_each_handler_has_a_lane_of_its_own(wire: list[Sent]) -> None:
     # (the tracker's writes, which send nothing, then wait for the commit, not for the saga's)
     created, value = order_created()
@@ -134,7 +126,7 @@ async def test_each_handler_has_a_lane_of_its_own(wire: list[Sent]) -> None:
 async def test_a_forward_the_broker_cannot_take_yet_is_retried_not_dead_lettered(
     wire: list[Sent], dead_letters: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(failures, "settings", _Fast())
+    monkeypatch.setattr(failures, "settings", Fast(retry_max=1, handler_timeout=0.05))
     capture = intake.send_record  # type: ignore[attr-defined]  # the wire's, patched in
     refusals: list[bytes] = []
 
@@ -161,7 +153,7 @@ async def test_the_handlers_of_one_record_share_the_longest_handling_of_one(
     dead_letters: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given two handlers that hang, and a record's budget shorter than two tries of one
-    monkeypatch.setattr(failures, "settings", _Fast())
+    monkeypatch.setattr(failures, "settings", Fast(retry_max=1, handler_timeout=0.05))
     monkeypatch.setattr(intake, "settings", SimpleNamespace(longest_handling=lambda: 0.06))
 
     async def first(parsed: envelope.Parsed) -> None:

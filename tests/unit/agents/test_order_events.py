@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 
 import orjson
 import pytest
@@ -17,6 +16,7 @@ from app.runtime.errors import DependencyUnavailable
 from app.topics import orders_dlq_topic
 from domain import simulation
 from tables.order_status import order_statuses
+from tests.support.retries import Fast
 
 
 @pytest.fixture()
@@ -104,18 +104,10 @@ async def test_a_rule_that_throws_is_dead_lettered_not_skipped(
     assert order_statuses.get(first[0]) is None and order_statuses.get(second[0]) is not None
 
 
-@dataclass(frozen=True)
-class _Fast:
-    retry_max: int = 3
-    retry_base: float = 0.001
-    retry_max_delay: float = 0.002
-    handler_timeout: float = 0.2
-
-
 async def test_a_transient_failure_is_retried_then_applied(
     dead_letters: list[dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(failures, "settings", _Fast())
+    monkeypatch.setattr(failures, "settings", Fast())
     real_put, calls = order_statuses.put, []
 
     def failing_twice(key: str, status: object) -> None:
@@ -136,7 +128,7 @@ async def test_a_transient_failure_is_retried_then_applied(
 async def test_a_failure_that_stays_is_dead_lettered_after_the_retries(
     dead_letters: list[dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(failures, "settings", _Fast())
+    monkeypatch.setattr(failures, "settings", Fast())
     calls = []
 
     def always(key: str, status: object) -> None:
@@ -159,7 +151,7 @@ async def test_a_failure_that_stays_is_dead_lettered_after_the_retries(
 async def test_a_handler_that_hangs_is_a_timeout(
     dead_letters: list[dict], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(failures, "settings", _Fast(retry_max=1, handler_timeout=0.05))
+    monkeypatch.setattr(failures, "settings", Fast(retry_max=1, handler_timeout=0.05))
 
     async def hangs(parsed: object) -> None:
         await asyncio.sleep(10)
