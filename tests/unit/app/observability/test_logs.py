@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 from app.observability import logs
 
@@ -60,3 +61,19 @@ def test_the_audit_writer_reports_a_failed_write_and_keeps_going(tmp_path) -> No
     writer.put({"offset": 1})
     writer.close()
     assert writer.failed == 1 and not writer._thread.is_alive()
+
+
+def test_the_audit_writer_wakes_once_for_the_lines_of_its_linger(tmp_path: Path) -> None:
+    batches: list[int] = []
+
+    class Counted(logs.JsonLines):
+        def _write(self, out: Any, batch: list[bytes]) -> Any:
+            batches.append(len([line for line in batch if line]))
+            return super()._write(out, batch)
+
+    writer = Counted(tmp_path / "audit.jsonl", linger=1.0)
+    for n in range(5):  # all within the first line's linger: one write, not five
+        writer.put({"offset": n})
+    writer.close()
+    assert batches == [5]
+    assert len((tmp_path / "audit.jsonl").read_text().splitlines()) == 5
