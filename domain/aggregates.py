@@ -25,11 +25,6 @@ from domain.messages import (
 )
 
 OrderState = Literal["PLACED", "CONFIRMED", "CANCELLED", "REJECTED"]
-# Settled orders (confirmed, cancelled, rejected) a user's state remembers, the latest settled
-# last; open ones are all kept. Enough to know a redelivered or repeated event (what a commit
-# interval redelivers, a saga's re-sends) while a user with thousands of orders keeps a value
-# as small as one with a hundred: every event of theirs reads and writes all of it.
-SETTLED_KEPT = 100
 # the event types ``evolve`` and ``in_windows`` count; every other one leaves a user unchanged
 COUNTED = frozenset({"OrderCreated", "OrderRejected", "OrderConfirmed", "OrderCancelled"})
 CENT = Decimal("0.01")
@@ -42,8 +37,7 @@ class OrderSeen(BaseModel):
 
 
 class UserAggregate(BaseModel):
-    """What the aggregator keeps per user: the totals, and where each of their open orders and
-    last ``SETTLED_KEPT`` settled ones stands (in the order they last moved)."""
+    """What the aggregator keeps per user: the totals, and where each order stands."""
 
     model_config = ConfigDict(frozen=True)
     totals: UserTotals
@@ -74,14 +68,7 @@ def _totals(state: UserAggregate, **changes: object) -> UserTotals:
 def _with(
     state: UserAggregate, order_id: str, seen: OrderSeen, totals: UserTotals
 ) -> UserAggregate:
-    """``seen`` moved last; settled orders beyond the newest ``SETTLED_KEPT`` are forgotten (an
-    event of one of them would count again: it would have to come that many orders late)."""
-    orders = {o: s for o, s in state.orders.items() if o != order_id}
-    orders[order_id] = seen
-    settled = [o for o, s in orders.items() if s.state != "PLACED"]
-    for old in settled[: max(0, len(settled) - SETTLED_KEPT)]:
-        del orders[old]
-    return state.model_copy(update={"totals": totals, "orders": orders})
+    return state.model_copy(update={"totals": totals, "orders": {**state.orders, order_id: seen}})
 
 
 def evolve(state: UserAggregate | None, event: Parsed) -> UserAggregate:

@@ -83,24 +83,6 @@ def test_redelivery_and_late_events_change_nothing(replay) -> None:
     )
 
 
-def test_a_users_state_keeps_open_orders_and_only_the_latest_settled_ones() -> None:
-    ids = {"userId": "u-1"}
-    kept = aggregates.SETTLED_KEPT
-    events: list[OrderMessage] = [created("open", "3.00")]  # placed first, never settled
-    for n in range(kept + 50):
-        events += [created(f"o{n}", "1.00"), OrderConfirmed(orderId=f"o{n}", **ids)]
-    state = fold(*events)
-    assert len(state.orders) == kept + 1 and state.orders["open"].state == "PLACED"
-    assert "o49" not in state.orders and "o50" in state.orders  # the oldest settled: forgotten
-    t = state.totals
-    assert (t.ordersPlaced, t.ordersConfirmed) == (kept + 51, kept + 50)
-    # a repeat of a remembered order counts nothing; the value does not grow with more orders
-    again = aggregates.evolve(state, event(OrderConfirmed(orderId=f"o{kept + 49}", **ids)))
-    assert again == state
-    more = fold(*events, created("x", "1.00"), OrderConfirmed(orderId="x", **ids))
-    assert len(more.orders) == kept + 1 and "o50" not in more.orders
-
-
 def test_windows_see_placements_and_confirmed_revenue_and_a_repeat_counts_nothing() -> None:
     placed = aggregates.evolve(None, event(created("o1", "12.50")))
     change = aggregates.in_windows(placed, created("o1", "12.50"))
