@@ -64,16 +64,21 @@ def test_the_audit_writer_reports_a_failed_write_and_keeps_going(tmp_path) -> No
 
 
 def test_the_audit_writer_wakes_once_for_the_lines_of_its_linger(tmp_path: Path) -> None:
-    batches: list[int] = []
+    def batches_of(linger: float) -> list[int]:
+        batches: list[int] = []
 
-    class Counted(logs.JsonLines):
-        def _write(self, out: Any, batch: list[bytes]) -> Any:
-            batches.append(len([line for line in batch if line]))
-            return super()._write(out, batch)
+        class Counted(logs.JsonLines):
+            def _write(self, out: Any, batch: list[bytes]) -> Any:
+                batches.append(len([line for line in batch if line]))
+                return super()._write(out, batch)
 
-    writer = Counted(tmp_path / "audit.jsonl", linger=1.0)
-    for n in range(5):  # all within the first line's linger: one write, not five
-        writer.put({"offset": n})
-    writer.close()
-    assert batches == [5]
-    assert len((tmp_path / "audit.jsonl").read_text().splitlines()) == 5
+        writer = Counted(tmp_path / f"audit-{linger}.jsonl", linger=linger)
+        for n in range(5):  # a line every 10 ms: the writer is idle between them
+            writer.put({"offset": n})
+            time.sleep(0.01)
+        writer.close()
+        assert len((tmp_path / f"audit-{linger}.jsonl").read_text().splitlines()) == 5
+        return batches
+
+    assert batches_of(1.0) == [5]  # all within the first line's linger: one write
+    assert len(batches_of(0.0)) > 1  # without one, the writer woke for lines one by one
