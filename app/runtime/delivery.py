@@ -22,7 +22,7 @@ offset, unless the flow stopped for a rebalance or a rewind, whose seeks cover i
 records fetched after that seek still begin past it, the broker has nothing in between
 (retention): delivery goes on from there, with a health line. Changelog partitions are not
 checked for holes (compaction leaves them), but their records a batch fetched and Faust's fetch
-loop did not deliver in full are fetched again (docs/liveness.md, cause 13)."""
+loop did not take are fetched again (cause 13)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,6 @@ class OrderedConsumer(EagerConsumer):
         self._epoch = 0  # assignments seen: a seek begun before the last one sets nothing
         self._last_fetch: dict[TP, int] = {}  # per partition: the last offset the batch fetched
         self._first_fetch: dict[TP, int] = {}  # and the first
-        self._taken: dict[TP, int] = {}  # per changelog partition: one past the last delivered
         self._fetch_task: asyncio.Task[Any] | None = None  # the task running the fetch loop
         self._owed: set[TP] = set()  # fetched, not delivered, not fetched again yet (flow stopped)
         self._unsought: set[TP] = set()  # records held back before its seek's offsets were known
@@ -69,8 +68,6 @@ class OrderedConsumer(EagerConsumer):
             await deliver(message)  # cancelled here: not delivered, the next record is held back
             if message.tp in self._next:
                 self._next[message.tp] = message.offset + 1
-            else:  # a changelog's (or a partition not sought yet, held back: never delivered)
-                self._taken[message.tp] = message.offset + 1
 
         return delivered
 
@@ -142,18 +139,17 @@ class OrderedConsumer(EagerConsumer):
         self._batch += 1
         batch, held = self._batch, set[TP]()
         changelogs = self.app.tables.changelog_topics
-        generation, self._taken = self.app.consumer_generation_id, {}
+        generation, taken = self.app.consumer_generation_id, dict[TP, int]()
         async for tp, message in self._fetched(timeout):
-            if (
-                self.app.client_only
-                or tp.topic in changelogs
-                or self._deliverable(tp, message.offset, batch, held)
-            ):
+            if self.app.client_only:
                 yield tp, message
-        if not (self.app.client_only or self.app.rebalancing) and (
-            generation == self.app.consumer_generation_id
-        ):
-            await self._changelogs_again(changelogs, self._taken)
+            elif tp.topic in changelogs:
+                yield tp, message
+                taken[tp] = message.offset + 1  # asked for the next: this one was taken
+            elif self._deliverable(tp, message.offset, batch, held):
+                yield tp, message
+        if not self.app.client_only and generation == self.app.consumer_generation_id:
+            await self._changelogs_again(changelogs, taken)
         # Every record delivered has been handed on by now. What was fetched and not delivered
         # (held back, cancelled, left in the batch, of a partition Faust did not take records
         # of) is behind the client's position: fetch it again.
@@ -168,14 +164,13 @@ class OrderedConsumer(EagerConsumer):
             await self._refetch(missing, batch)
 
     async def _changelogs_again(self, changelogs: Any, taken: dict[TP, int]) -> None:
-        """Changelog records the batch fetched and Faust's fetch loop did not deliver in full
-        (a rewind stopped the flow: the loop leaves the rest of the batch, or all of it if it
-        stopped before; a delivery cancelled) are behind the client's position, and a
-        standby's table would never get them while its offset moved on past them. The fetch
-        loop's own seek back, to the committed offsets, is not made here
-        (``fetch_loops_seek``) and would not cover them anyway; so they are fetched again from
-        the first one not delivered. During a rebalance (the caller checks) the recovery seeks
-        the changelogs itself, from what was applied."""
+        """Changelog records the batch fetched and Faust's fetch loop did not take (the flow
+        stopped, or it stopped before the batch: it then drops all of it) are behind the
+        client's position; a standby's table would never get them while its offset moved on
+        past them (``make faults``: a user's totals lost an order). Its own seek back, to
+        the committed offsets, is not made here (``fetch_loops_seek``) and would not cover
+        them anyway; so they are fetched again from the first one not taken. After a new
+        rebalance (the caller checks the generation) the recovery seeks them itself."""
         again = {
             tp: taken.get(tp, self._first_fetch[tp])
             for tp, last in self._last_fetch.items()

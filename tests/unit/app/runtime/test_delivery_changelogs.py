@@ -4,13 +4,10 @@ is fetched again. No broker: the client's seeks are recorded, not made."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from app.application import app
-from app.runtime.eager import EagerConsumer
-from tests.unit.app.runtime.test_delivery import CHANGELOG, TOPIC, Loop, Record, loop
+from tests.unit.app.runtime.test_delivery import CHANGELOG, Loop, loop
 
 __all__ = ["loop"]  # the fixture, shared with test_delivery
 
@@ -55,35 +52,3 @@ async def test_after_a_new_rebalance_the_recovery_seeks_the_changelogs(
 
     await loop.batch(tp=CHANGELOG, first=0, upto=133, during=rebalanced)
     assert loop.fetched_again == []
-
-
-async def test_a_changelog_record_whose_delivery_was_cancelled_is_fetched_again(
-    loop: Loop, changelogs: None
-) -> None:
-    # Given the delivery of 9 cancelled (the flow stopped while it was handed on)
-    loop.cancel = {9}
-    await loop.batch(3, 9, tp=CHANGELOG, upto=12)
-    # Then the partition is fetched again from just after the last record delivered in full
-    assert loop.delivered == [3] and loop.fetched_again == [{CHANGELOG: 4}]
-
-
-async def test_during_a_rebalance_the_recovery_seeks_the_changelogs(
-    loop: Loop, changelogs: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(type(app), "rebalancing", True)
-    await loop.batch(3, 9, tp=CHANGELOG, upto=12)
-    assert loop.fetched_again == []
-
-
-async def test_a_fetch_remembers_each_partitions_first_and_last_offset(
-    loop: Loop, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    records = {CHANGELOG: [Record(CHANGELOG, 5), Record(CHANGELOG, 8)], TOPIC: []}
-
-    async def fetched(self: Any, timeout: float) -> tuple[Any, Any]:
-        return records, {CHANGELOG, TOPIC}
-
-    monkeypatch.setattr(EagerConsumer, "_wait_next_records", fetched, raising=False)
-    await loop.consumer._wait_next_records(1.0)
-    assert loop.consumer._first_fetch == {CHANGELOG: 5}
-    assert loop.consumer._last_fetch == {CHANGELOG: 8}
