@@ -21,8 +21,7 @@ past the expected offset is held back too, and the partition is sought back to t
 offset, unless the flow stopped for a rebalance or a rewind, whose seeks cover it. If the first
 records fetched after that seek still begin past it, the broker has nothing in between
 (retention): delivery goes on from there, with a health line. Changelog partitions are not
-checked for holes (compaction leaves them), but their records a batch fetched and Faust's fetch
-loop did not take are fetched again (cause 13)."""
+checked: compaction leaves holes in them."""
 
 from __future__ import annotations
 
@@ -51,7 +50,6 @@ class OrderedConsumer(EagerConsumer):
         self._batch = 0
         self._epoch = 0  # assignments seen: a seek begun before the last one sets nothing
         self._last_fetch: dict[TP, int] = {}  # per partition: the last offset the batch fetched
-        self._first_fetch: dict[TP, int] = {}  # and the first
         self._fetch_task: asyncio.Task[Any] | None = None  # the task running the fetch loop
         self._owed: set[TP] = set()  # fetched, not delivered, not fetched again yet (flow stopped)
         self._unsought: set[TP] = set()  # records held back before its seek's offsets were known
@@ -128,7 +126,6 @@ class OrderedConsumer(EagerConsumer):
     async def _wait_next_records(self, timeout: float) -> Any:
         records, active = await super()._wait_next_records(timeout)
         self._last_fetch = {tp: rs[-1].offset for tp, rs in (records or {}).items() if rs}
-        self._first_fetch = {tp: rs[0].offset for tp, rs in (records or {}).items() if rs}
         return records, active
 
     def _fetched(self, timeout: float) -> AsyncIterator[tuple[TP, Message]]:
@@ -139,17 +136,13 @@ class OrderedConsumer(EagerConsumer):
         self._batch += 1
         batch, held = self._batch, set[TP]()
         changelogs = self.app.tables.changelog_topics
-        generation, taken = self.app.consumer_generation_id, dict[TP, int]()
         async for tp, message in self._fetched(timeout):
-            if self.app.client_only:
+            if (
+                self.app.client_only
+                or tp.topic in changelogs
+                or self._deliverable(tp, message.offset, batch, held)
+            ):
                 yield tp, message
-            elif tp.topic in changelogs:
-                yield tp, message
-                taken[tp] = message.offset + 1  # asked for the next: this one was taken
-            elif self._deliverable(tp, message.offset, batch, held):
-                yield tp, message
-        if not self.app.client_only and generation == self.app.consumer_generation_id:
-            await self._changelogs_again(changelogs, taken)
         # Every record delivered has been handed on by now. What was fetched and not delivered
         # (held back, cancelled, left in the batch, of a partition Faust did not take records
         # of) is behind the client's position: fetch it again.
@@ -162,27 +155,6 @@ class OrderedConsumer(EagerConsumer):
                 missing[tp] = expected
         if missing:
             await self._refetch(missing, batch)
-
-    async def _changelogs_again(self, changelogs: Any, taken: dict[TP, int]) -> None:
-        """Changelog records the batch fetched and Faust's fetch loop did not take (the flow
-        stopped, or it stopped before the batch: it then drops all of it) are behind the
-        client's position; a standby's table would never get them while its offset moved on
-        past them (``make faults``: a user's totals lost an order). Its own seek back, to
-        the committed offsets, is not made here (``fetch_loops_seek``) and would not cover
-        them anyway; so they are fetched again from the first one not taken. After a new
-        rebalance (the caller checks the generation) the recovery seeks them itself."""
-        again = {
-            tp: taken.get(tp, self._first_fetch[tp])
-            for tp, last in self._last_fetch.items()
-            if tp.topic in changelogs and taken.get(tp, -1) <= last and tp in self._first_fetch
-        }
-        if again := {tp: o for tp, o in again.items() if tp in self.assignment()}:
-            health("changelog_refetched", partitions={f"{t.topic}/{t.partition}": o
-                                                      for t, o in again.items()})  # fmt: skip
-            try:
-                await self._thread.seek_wait({TopicPartition(*t): o for t, o in again.items()})
-            except (TimeoutError, KafkaError) as exc:  # reassigned meanwhile: its recovery seeks
-                log.warning("fetching changelog records again failed: %r", exc)
 
     def _deliverable(self, tp: TP, offset: int, batch: int, held: set[TP]) -> bool:
         expected = self._next.get(tp)

@@ -17,7 +17,6 @@ from app.runtime.flow import FlowControl
 
 TOPIC = TP("t.inventory.commands", 0)
 OTHER = TP("t.carts.events", 1)
-CHANGELOG = TP("t.stock-levels-changelog", 0)
 
 
 class Record(NamedTuple):
@@ -33,7 +32,6 @@ class Loop:
         self.consumer = consumer
         self.delivered: list[int] = []
         self.sought: list[dict[TP, int]] = []
-        self.fetched_again: list[dict[Any, int]] = []  # the client's own seeks (changelogs)
         self.cancel: set[int] = set()
 
         async def deliver(message: Any) -> None:
@@ -48,25 +46,17 @@ class Loop:
 
         monkeypatch.setattr(consumer, "callback", consumer._recording(deliver))
         monkeypatch.setattr(consumer, "_seek_to", seek_to)
-        monkeypatch.setattr(consumer, "assignment", lambda: {TOPIC, OTHER, CHANGELOG})
-
-        async def seek_wait(offsets: dict[Any, int]) -> None:
-            self.fetched_again.append({TP(*tp): o for tp, o in offsets.items()})
-
-        monkeypatch.setattr(consumer._thread, "seek_wait", seek_wait)
+        monkeypatch.setattr(consumer, "assignment", lambda: {TOPIC, OTHER})
 
     async def batch(self, *offsets: int, tp: TP = TOPIC, upto: int | None = None,
-                    first: int | None = None,
                     during: Callable[[], None] = lambda: None) -> None:  # fmt: skip
-        """One batch that fetched ``tp``'s records from ``first`` up to ``upto`` (the first and
-        last of ``offsets`` unless given: the rest were dropped by the fetch loop) and handed
-        ``offsets`` on; ``during`` runs once it has been fetched."""
+        """One batch that fetched ``tp``'s records up to ``upto`` (the last of ``offsets`` unless
+        given: the rest were dropped by the fetch loop) and handed ``offsets`` on; ``during`` runs
+        once it has been fetched."""
         last = upto if upto is not None else max(offsets)
-        start = first if first is not None else min(offsets, default=last)
 
         async def fetched(timeout: float) -> AsyncIterator[tuple[TP, Record]]:
             self.consumer._last_fetch = {tp: last}
-            self.consumer._first_fetch = {tp: start}
             during()
             for offset in offsets:
                 yield tp, Record(tp, offset)
@@ -240,6 +230,16 @@ async def test_partitions_are_held_back_independently(loop: Loop) -> None:
     await loop.batch(7, 8)  # TOPIC lost 6
     await loop.batch(0, 1, tp=OTHER)
     assert loop.delivered == [5, 0, 1] and loop.sought == [{TOPIC: 6}]
+
+
+async def test_changelog_records_are_not_checked(
+    loop: Loop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    changelogs = {"t.stock-levels-changelog"}
+    monkeypatch.setattr(type(app.tables), "changelog_topics", property(lambda _: changelogs))
+    changelog = TP("t.stock-levels-changelog", 0)
+    await loop.batch(3, 9, tp=changelog)
+    assert loop.delivered == [3, 9] and loop.sought == []
 
 
 def test_the_app_runs_on_the_ordered_consumer_and_this_flow_control() -> None:
