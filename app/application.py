@@ -7,6 +7,7 @@ from app.observability import metrics, tracing
 from app.observability.logs import ErrorsToHealthLog
 from app.runtime import fetching, garbage, performance, record_cache
 from app.runtime.durability import OrdersApp
+from app.runtime.recovery import OrdersTableManager
 from app.runtime.tables import CheckedTable
 from app.settings import settings
 from views.http.errors import json_errors
@@ -31,6 +32,7 @@ app = OrdersApp(
     broker_credentials=kafka_auth.faust_credentials(),  # ORDERS_KAFKA_*: SASL, TLS
     store="rocksdb://",
     Table=CheckedTable,  # Faust's table, its partition check safe during a rebalance
+    TableManager=OrdersTableManager,  # its recovery takes no record put after a clear
     # Keys and values are bytes on the wire: keys are plain UTF-8 ids (so table_route hashes the
     # same bytes as every producer), values are our JSON envelopes, parsed in domain/.
     key_serializer="raw",

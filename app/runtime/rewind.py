@@ -18,7 +18,9 @@ never committed), with no gap: these topics are neither compacted nor transactio
 legitimate hole, records deleted by retention before the committed offset, is recognised when
 rewinding. Otherwise the partition does not commit and the worker rewinds: with the fetch loop
 stopped, **every** input partition goes back to its committed offset (a stopped flow drops the
-rest of a batch on any partition). Records after it come again, which the handlers absorb.
+rest of a batch on any partition), and every standby changelog partition to the last record its
+recovery took (nothing else would fetch the standby records that batch held). Records after it
+come again, which the handlers absorb.
 During a rebalance nothing is rewound: the partition does not commit, its next owner starts
 from the committed offset."""
 
@@ -26,8 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, cast
 
+from aiokafka import TopicPartition
+from faust.tables import TableManager
 from faust.types import TP
 
 from app.observability.logs import health
@@ -117,10 +121,20 @@ class RewindingConsumer(OrderedConsumer):
                 targets[tp] = start if committed is None else committed
                 self._gap[tp].clear()
             await self._seek_to(targets)
+            await self._standbys_back()
             log.warning("rewound %d partitions to their committed offsets", len(targets))
         finally:
             if was_active and not self.app.rebalancing:
                 self.resume_flow()
+
+    async def _standbys_back(self) -> None:
+        """The stopped fetch loop dropped the rest of its batch, standby changelog records too,
+        and no rebalance's recovery will seek them back: each standby partition goes back to
+        the last record the recovery took (it skips what it has already: ``offset > seen``)."""
+        recovery = cast(TableManager, self.app.tables).recovery
+        offsets = {tp: max(recovery.standby_offsets.get(tp) or 0, 0) for tp in recovery.standby_tps}
+        if offsets:
+            await self._thread.seek_wait({TopicPartition(*tp): o for tp, o in offsets.items()})
 
     async def on_partitions_revoked(self, revoked: set[TP]) -> None:
         for tp in revoked:
