@@ -28,6 +28,9 @@ BURST = f"burst-{secrets.token_urlsafe(24)}"  # a second write key: its own rate
 RATE = 10
 SETTINGS = {
     **FAST,
+    # No test here waits for a saga deadline. FAST's 4 s cancelled this module's first order
+    # once (a fresh-clone run: 4.75 s from its ReserveStock to its delivery, two workers cold)
+    "ORDERS_SAGA_TIMEOUT": "30",
     "ORDERS_API_KEYS": ",".join(f"{role}:{key}" for role, key in KEYS.items()) + f",write:{BURST}",
     "ORDERS_API_READ_AUTH": "true",
     "ORDERS_FAULT_INJECTION": "true",
