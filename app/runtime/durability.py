@@ -52,8 +52,8 @@ class DurableConsumer(FetchWaitConsumer, RewindingConsumer):
         if waiting:
             _, left = await asyncio.wait(waiting, timeout=COMMIT_WAIT)
             if left:
-                log.warning("commit skipped: %d sends unacknowledged after %g s",
-                            len(left), COMMIT_WAIT)  # fmt: skip
+                log.warning("commit skipped: %d sends unacknowledged after %g s, first: %s",
+                            len(left), COMMIT_WAIT, "; ".join(map(repr, list(left)[:3])))  # fmt: skip
                 self._acked_again(offsets)
                 return False
         if failed_sends:  # a table flush that failed is one of them (``record_cache``)
