@@ -52,8 +52,9 @@ class DurableConsumer(FetchWaitConsumer, RewindingConsumer):
         if waiting:
             _, left = await asyncio.wait(waiting, timeout=COMMIT_WAIT)
             if left:
+                first = "; ".join(map(repr, list(left)[:3]))  # where each one waits
                 log.warning("commit skipped: %d sends unacknowledged after %g s, first: %s",
-                            len(left), COMMIT_WAIT, "; ".join(map(repr, list(left)[:3])))  # fmt: skip
+                            len(left), COMMIT_WAIT, first)  # fmt: skip
                 self._acked_again(offsets)
                 return False
         if failed_sends:  # a table flush that failed is one of them (``record_cache``)
