@@ -17,13 +17,26 @@ from tests.support.readers import SlowReader, one_batch, reader, records, two_re
 
 
 async def fake_consumer(app: OrdersApp) -> Any:
+    """Faust's commit as the drain sees it: one at a time; a commit that finds another under
+    way waits for it and commits nothing (``Consumer.commit``)."""
     commits: list[bool] = []
+    under_way: list[asyncio.Future[None]] = []
+
+    async def maybe_wait_for_commit_to_finish() -> bool:
+        if under_way and not under_way[0].done():
+            await under_way[0]
+            return True
+        return False
 
     async def commit() -> bool:
+        if await maybe_wait_for_commit_to_finish():
+            return False
         commits.append(True)
         return True
 
-    return SimpleNamespace(app=app, commit=commit, commits=commits)
+    waits = maybe_wait_for_commit_to_finish
+    return SimpleNamespace(app=app, commit=commit, commits=commits, under_way=under_way,
+                           maybe_wait_for_commit_to_finish=waits)  # fmt: skip
 
 
 async def test_once_the_flow_stops_a_reader_takes_only_what_another_took(app: OrdersApp) -> None:
@@ -165,3 +178,24 @@ async def test_the_catch_up_stops_in_time_for_what_is_in_hand_to_finish_before_t
     [line] = lines
     assert line["unfinished"] == 2 and line["caughtUp"] == 0, line
     await slow.stop()
+
+
+async def test_a_drain_commits_its_own_after_a_periodic_commit_under_way(
+    app: OrdersApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given Faust's periodic commit under way when a drain ends (it covers only what was
+    # acknowledged when it began)
+    lines: list[dict[str, Any]] = []
+    monkeypatch.setattr(durability, "health", lambda event, **f: lines.append({"e": event, **f}))
+    app.flow_control.suspend()
+    consumer = await fake_consumer(app)
+    periodic: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    consumer.under_way.append(periodic)
+    drain = asyncio.ensure_future(drain_and_commit(consumer, "rebalance"))
+    await asyncio.sleep(0.1)
+    assert not drain.done()
+    # When it ends
+    periodic.set_result(None)
+    await asyncio.wait_for(drain, 5)
+    # Then the drain commits what finished since, itself
+    assert consumer.commits == [True] and lines[0]["committed"] is True
