@@ -35,6 +35,7 @@ from aiokafka.errors import KafkaError
 from faust.types import TP, Message
 
 from app.observability.logs import health
+from app.runtime import standby
 from app.runtime.eager import EagerConsumer
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ class OrderedConsumer(EagerConsumer):
 
     async def _wait_next_records(self, timeout: float) -> Any:
         records, active = await super()._wait_next_records(timeout)
+        records = standby.written(self.app, records)  # a standby's records: in its table now
         self._last_fetch = {tp: rs[-1].offset for tp, rs in (records or {}).items() if rs}
         return records, active
 

@@ -1,0 +1,79 @@
+"""A standby partition's changelog records written where they are fetched (issue 16, direction 5).
+
+Faust hands every changelog record it fetches to its conductor, one at a time: a ``Message``, an
+``Event``, a put into the tables' changelog queue, a timed ``get`` in ``Recovery._slurp_changelogs``
+(a task each), which buffers a standby partition's records and writes them to RocksDB a thousand
+at a time. With two workers every table write reaches the other worker so, and the standbys were
+13 % of both workers' CPU in ``make bench`` (docs/performance.md).
+
+Here the records of a standby partition are taken out of the fetched batch before Faust's fetch
+loop sees them and written as one RocksDB batch per partition, with the partition's persisted
+offset; the recovery's standby offset moves to the last one. The recovery's rules still hold:
+records come in offset order from the client's position, which only a seek moves (a rebalance's
+recovery, a rewind's ``_standbys_back``) and only back to the last record written; a record at or
+below that offset is skipped. What Faust's own path buffered for the table is written first, so
+an older value never lands over a newer one. A batch that cannot be written (a store not open
+yet) is left to Faust's path, as before. Active partitions being restored keep Faust's path too:
+its recovery counts their records to decide when a restore is done."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from faust.types import TP
+
+log = logging.getLogger(__name__)
+
+
+class Change:
+    """A fetched changelog record as Faust's ``Store.apply_changelog_batch`` reads an event."""
+
+    __slots__ = ("key", "offset", "partition", "tp", "value")
+
+    def __init__(self, tp: TP, record: Any) -> None:
+        self.tp, self.offset, self.partition = tp, record.offset, tp.partition
+        self.key, self.value = record.key, record.value
+
+    @property
+    def message(self) -> Change:
+        return self
+
+
+def written(app: Any, records: Mapping[Any, list[Any]] | None) -> Mapping[Any, list[Any]] | None:
+    """Write the records of standby partitions to their tables; the rest, for Faust's loop."""
+    if app.client_only or not records:
+        return records
+    recovery = app.tables.recovery
+    standbys = recovery.standby_tps
+    if not standbys or standbys.isdisjoint(records):
+        return records
+    rest: dict[Any, list[Any]] = {}
+    for tp, batch in records.items():
+        if not (tp in standbys and batch and _write(recovery, TP(*tp), batch)):
+            rest[tp] = batch
+    if not recovery.tables.standbys_ready and not recovery.standby_remaining_total():
+        recovery.tables.on_standbys_ready()
+    return rest
+
+
+def _write(recovery: Any, tp: TP, batch: list[Any]) -> bool:
+    """Whether the batch was written (or held nothing new); False leaves it to Faust's path."""
+    table = recovery.tp_to_table.get(tp)
+    if table is None or table._on_changelog_event is not None:
+        return False
+    seen = recovery.standby_offsets.get(tp)
+    fresh = [Change(tp, r) for r in batch if seen is None or r.offset > seen]
+    if not fresh:
+        return True
+    try:
+        if any(recovery.buffers.values()):
+            recovery.flush_buffers()  # Faust's path took older records of this table: first
+        table.apply_changelog_batch(fresh)
+    except Exception:
+        log.exception("standby %s/%d: writing %d records failed (Faust's path takes them)",
+                      tp.topic, tp.partition, len(fresh))  # fmt: skip
+        return False
+    recovery.standby_offsets[tp] = fresh[-1].offset
+    return True

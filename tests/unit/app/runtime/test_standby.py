@@ -1,0 +1,98 @@
+"""``standby.written``: a standby partition's fetched changelog records go to its table at once,
+in order, never over newer values, and what cannot be written is left to Faust's path."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from aiokafka import TopicPartition
+from faust.types import TP
+
+from app.runtime import standby
+
+STANDBY = TP("orders-stock-changelog", 1)
+ACTIVE = TP("orders-stock-changelog", 0)
+INPUT = TP("orders.commands", 1)
+
+
+class Table:
+    def __init__(self, log: list[tuple[str, list[tuple[int, bytes]]]], fail: bool = False) -> None:
+        self.log, self.fail = log, fail
+        self._on_changelog_event = None
+
+    def apply_changelog_batch(self, events: list[Any]) -> None:
+        if self.fail:
+            raise OSError("IO error: lock held")
+        self.log.append(("written", [(e.message.offset, e.message.value) for e in events]))
+
+
+class Recovery:
+    def __init__(self, table: Table, seen: int | None = None) -> None:
+        self.standby_tps = {STANDBY}
+        self.standby_offsets: dict[TP, int | None] = {STANDBY: seen}
+        self.tp_to_table = {STANDBY: table, ACTIVE: table}
+        self.buffers: dict[Any, list[Any]] = {table: []}
+        self.tables = SimpleNamespace(standbys_ready=False, on_standbys_ready=self.ready)
+        self.table, self.was_ready = table, False
+
+    def flush_buffers(self) -> None:
+        for table, buffer in self.buffers.items():
+            table.log.append(("flushed", [(e, b"old") for e in buffer]))
+            buffer.clear()
+
+    def standby_remaining_total(self) -> int:
+        return 0
+
+    def ready(self) -> None:
+        self.was_ready = True
+
+
+def app_with(recovery: Recovery) -> Any:
+    return SimpleNamespace(client_only=False, tables=SimpleNamespace(recovery=recovery))
+
+
+def fetched(tp: TP, offsets: range) -> list[Any]:
+    return [SimpleNamespace(offset=o, key=b"k", value=f"v{o}".encode()) for o in offsets]
+
+
+def test_a_standby_batch_is_written_at_once_and_the_rest_left_to_faust() -> None:
+    # Given a fetch with records of a standby, an active changelog being restored and an input
+    log: list[tuple[str, list[tuple[int, bytes]]]] = []
+    recovery = Recovery(Table(log), seen=4)
+    records = {TopicPartition(*tp): fetched(tp, range(3, 7)) for tp in (STANDBY, ACTIVE, INPUT)}
+    # When they pass through
+    rest = standby.written(app_with(recovery), records)
+    # Then the standby's records after the last one written (4) are in its table, its offset
+    # moved on, and only the others go on to Faust's fetch loop
+    assert log == [("written", [(5, b"v5"), (6, b"v6")])]
+    assert recovery.standby_offsets[STANDBY] == 6
+    assert rest is not None and set(rest) == {ACTIVE, INPUT}
+    assert recovery.was_ready
+
+
+def test_what_faust_buffered_for_the_table_is_written_first() -> None:
+    log: list[tuple[str, list[tuple[int, bytes]]]] = []
+    recovery = Recovery(Table(log), seen=2)
+    recovery.buffers[recovery.table].extend([1, 2])  # taken by Faust's path before this fetch
+    standby.written(app_with(recovery), {STANDBY: fetched(STANDBY, range(3, 5))})
+    assert [what for what, _ in log] == ["flushed", "written"]
+
+
+def test_a_batch_that_cannot_be_written_goes_on_to_faust() -> None:
+    log: list[tuple[str, list[tuple[int, bytes]]]] = []
+    recovery = Recovery(Table(log, fail=True), seen=None)
+    records = {STANDBY: fetched(STANDBY, range(0, 3))}
+    rest = standby.written(app_with(recovery), records)
+    assert rest == records and recovery.standby_offsets[STANDBY] is None
+
+
+def test_nothing_is_taken_without_standbys_or_in_a_client() -> None:
+    log: list[tuple[str, list[tuple[int, bytes]]]] = []
+    recovery = Recovery(Table(log))
+    records = {STANDBY: fetched(STANDBY, range(0, 3))}
+    client = SimpleNamespace(client_only=True, tables=SimpleNamespace(recovery=recovery))
+    assert standby.written(client, records) == records
+    recovery.standby_tps = set()
+    assert standby.written(app_with(recovery), records) == records
+    assert log == []
