@@ -126,7 +126,12 @@ class OrderedConsumer(EagerConsumer):
 
     async def _wait_next_records(self, timeout: float) -> Any:
         records, active = await super()._wait_next_records(timeout)
-        records = standby.written(self.app, records)  # a standby's records: in its table now
+        records, behind = standby.written(self.app, records)  # a standby's: in its table now
+        if behind:  # a batch that could not be written: fetched again
+            try:
+                await self._thread.seek_wait({TopicPartition(*tp): o for tp, o in behind.items()})
+            except Exception as exc:  # reassigned meanwhile: its recovery seeks it
+                log.warning("standby partitions not sought back: %r", exc)
         self._last_fetch = {tp: rs[-1].offset for tp, rs in (records or {}).items() if rs}
         return records, active
 

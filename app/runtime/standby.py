@@ -13,8 +13,11 @@ records come in offset order from the client's position, which only a seek moves
 recovery, a rewind's ``_standbys_back``) and only back to the last record written; a record at or
 below that offset is skipped. What Faust's own path buffered for the table is written first, so
 an older value never lands over a newer one. A batch that cannot be written (a store not open
-yet) is left to Faust's path, as before. Active partitions being restored keep Faust's path too:
-its recovery counts their records to decide when a restore is done."""
+yet) is not handed to Faust's path, whose queue a later batch written here would overtake (its
+records then skipped as old, for good): the partition is sought back to its last record written
+instead. Records of a partition whose recovery has not begun (no offset yet) are dropped: its
+seek is coming. Active partitions being restored keep Faust's path: its recovery counts their
+records to decide when a restore is done."""
 
 from __future__ import annotations
 
@@ -41,39 +44,46 @@ class Change:
         return self
 
 
-def written(app: Any, records: Mapping[Any, list[Any]] | None) -> Mapping[Any, list[Any]] | None:
-    """Write the records of standby partitions to their tables; the rest, for Faust's loop."""
+def written(
+    app: Any, records: Mapping[Any, list[Any]] | None
+) -> tuple[Mapping[Any, list[Any]] | None, dict[TP, int]]:
+    """Write the records of standby partitions to their tables. The rest, for Faust's loop, and
+    the standby partitions to seek back to their last record written (a batch that failed)."""
     if app.client_only or not records:
-        return records
+        return records, {}
     recovery = app.tables.recovery
     standbys = recovery.standby_tps
     if not standbys or standbys.isdisjoint(records):
-        return records
+        return records, {}
     rest: dict[Any, list[Any]] = {}
+    behind: dict[TP, int] = {}
     for tp, batch in records.items():
-        if not (tp in standbys and batch and _write(recovery, TP(*tp), batch)):
+        table = recovery.tp_to_table.get(tp) if tp in standbys and batch else None
+        if table is None or table._on_changelog_event is not None:  # (a callback: Faust's)
             rest[tp] = batch
+        elif (failed := _write(recovery, TP(*tp), batch)) is not None:
+            behind[TP(*tp)] = failed
     if not recovery.tables.standbys_ready and not recovery.standby_remaining_total():
         recovery.tables.on_standbys_ready()
-    return rest
+    return rest, behind
 
 
-def _write(recovery: Any, tp: TP, batch: list[Any]) -> bool:
-    """Whether the batch was written (or held nothing new); False leaves it to Faust's path."""
-    table = recovery.tp_to_table.get(tp)
-    if table is None or table._on_changelog_event is not None:
-        return False
-    seen = recovery.standby_offsets.get(tp)
-    fresh = [Change(tp, r) for r in batch if seen is None or r.offset > seen]
+def _write(recovery: Any, tp: TP, batch: list[Any]) -> int | None:
+    """Write what is new in the batch; None, or the offset to seek back to if it failed."""
+    table = recovery.tp_to_table[tp]
+    seen: int | None = recovery.standby_offsets.get(tp)
+    if seen is None:
+        return None  # its recovery has not begun: its seek is coming
+    fresh = [Change(tp, r) for r in batch if r.offset > seen]
     if not fresh:
-        return True
+        return None
     try:
         if any(recovery.buffers.values()):
             recovery.flush_buffers()  # Faust's path took older records of this table: first
         table.apply_changelog_batch(fresh)
     except Exception:
-        log.exception("standby %s/%d: writing %d records failed (Faust's path takes them)",
-                      tp.topic, tp.partition, len(fresh))  # fmt: skip
-        return False
+        log.exception("standby %s/%d: writing %d records failed (fetched again from %d)",
+                      tp.topic, tp.partition, len(fresh), max(seen, 0))  # fmt: skip
+        return max(seen, 0)
     recovery.standby_offsets[tp] = fresh[-1].offset
-    return True
+    return None

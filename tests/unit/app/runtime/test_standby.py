@@ -1,5 +1,6 @@
 """``standby.written``: a standby partition's fetched changelog records go to its table at once,
-in order, never over newer values, and what cannot be written is left to Faust's path."""
+in order, never over newer values; what cannot be written is fetched again, never handed to
+Faust's path (whose queue a later batch written here would overtake)."""
 
 from __future__ import annotations
 
@@ -62,12 +63,12 @@ def test_a_standby_batch_is_written_at_once_and_the_rest_left_to_faust() -> None
     recovery = Recovery(Table(log), seen=4)
     records = {TopicPartition(*tp): fetched(tp, range(3, 7)) for tp in (STANDBY, ACTIVE, INPUT)}
     # When they pass through
-    rest = standby.written(app_with(recovery), records)
+    rest, behind = standby.written(app_with(recovery), records)
     # Then the standby's records after the last one written (4) are in its table, its offset
     # moved on, and only the others go on to Faust's fetch loop
     assert log == [("written", [(5, b"v5"), (6, b"v6")])]
     assert recovery.standby_offsets[STANDBY] == 6
-    assert rest is not None and set(rest) == {ACTIVE, INPUT}
+    assert rest is not None and set(rest) == {ACTIVE, INPUT} and behind == {}
     assert recovery.was_ready
 
 
@@ -79,12 +80,25 @@ def test_what_faust_buffered_for_the_table_is_written_first() -> None:
     assert [what for what, _ in log] == ["flushed", "written"]
 
 
-def test_a_batch_that_cannot_be_written_goes_on_to_faust() -> None:
+def test_a_batch_that_cannot_be_written_is_fetched_again_not_handed_to_faust() -> None:
+    # Given a standby written up to 2 whose store refuses the next batch (a lock still held)
     log: list[tuple[str, list[tuple[int, bytes]]]] = []
-    recovery = Recovery(Table(log, fail=True), seen=None)
-    records = {STANDBY: fetched(STANDBY, range(0, 3))}
-    rest = standby.written(app_with(recovery), records)
-    assert rest == records and recovery.standby_offsets[STANDBY] is None
+    recovery = Recovery(Table(log, fail=True), seen=2)
+    # When the batch 3-5 comes
+    rest, behind = standby.written(app_with(recovery), {STANDBY: fetched(STANDBY, range(3, 6))})
+    # Then nothing of it goes on to Faust's path, the partition is sought back to 2, and once
+    # the store takes writes the batch fetched again is written whole
+    assert rest == {} and behind == {STANDBY: 2} and recovery.standby_offsets[STANDBY] == 2
+    recovery.table.fail = False
+    standby.written(app_with(recovery), {STANDBY: fetched(STANDBY, range(2, 6))})
+    assert log == [("written", [(3, b"v3"), (4, b"v4"), (5, b"v5")])]
+
+
+def test_records_of_a_standby_whose_recovery_has_not_begun_are_dropped() -> None:
+    log: list[tuple[str, list[tuple[int, bytes]]]] = []
+    recovery = Recovery(Table(log), seen=None)  # the recovery's seek of it is coming
+    rest, behind = standby.written(app_with(recovery), {STANDBY: fetched(STANDBY, range(7, 9))})
+    assert rest == {} and behind == {} and log == []
 
 
 def test_nothing_is_taken_without_standbys_or_in_a_client() -> None:
@@ -92,7 +106,7 @@ def test_nothing_is_taken_without_standbys_or_in_a_client() -> None:
     recovery = Recovery(Table(log))
     records = {STANDBY: fetched(STANDBY, range(0, 3))}
     client = SimpleNamespace(client_only=True, tables=SimpleNamespace(recovery=recovery))
-    assert standby.written(client, records) == records
+    assert standby.written(client, records) == (records, {})
     recovery.standby_tps = set()
-    assert standby.written(app_with(recovery), records) == records
+    assert standby.written(app_with(recovery), records) == (records, {})
     assert log == []
