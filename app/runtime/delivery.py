@@ -124,14 +124,20 @@ class OrderedConsumer(EagerConsumer):
         self._reassigned()
         await super().on_partitions_revoked(revoked)
 
-    async def _wait_next_records(self, timeout: float) -> Any:
-        records, active = await super()._wait_next_records(timeout)
-        records, behind = standby.written(self.app, records)  # a standby's: in its table now
-        if behind:  # a batch that could not be written: fetched again
+    async def _getmany(self, active_partitions: set[TP] | None, timeout: float) -> Any:
+        generation, flowing = self.app.consumer_generation_id, self.flow_active
+        fetched = await super()._getmany(active_partitions, timeout)
+        current = flowing and self.flow_active and generation == self.app.consumer_generation_id
+        records, behind = standby.written(self.app, fetched, current)  # in its table now
+        if behind:  # a batch not written: fetched again
             try:
                 await self._thread.seek_wait({TopicPartition(*tp): o for tp, o in behind.items()})
             except Exception as exc:  # reassigned meanwhile: its recovery seeks it
                 log.warning("standby partitions not sought back: %r", exc)
+        return records
+
+    async def _wait_next_records(self, timeout: float) -> Any:
+        records, active = await super()._wait_next_records(timeout)
         self._last_fetch = {tp: rs[-1].offset for tp, rs in (records or {}).items() if rs}
         return records, active
 

@@ -17,7 +17,16 @@ yet) is not handed to Faust's path, whose queue a later batch written here would
 records then skipped as old, for good): the partition is sought back to its last record written
 instead. Records of a partition whose recovery has not begun (no offset yet) are dropped: its
 seek is coming. Active partitions being restored keep Faust's path: its recovery counts their
-records to decide when a restore is done."""
+records to decide when a restore is done.
+
+Only a fetch that began and ended in one generation, with the flow running, is written. One that
+spans a rebalance or a stop of the flow may hold records from a position that was not the last
+record written: a partition restored here as an active one took records into Faust's changelog
+queue, which the rebalance cleared unread, and its next records, fetched from the old position,
+would be written over that gap once it became a standby, the standby offset then past records
+never written (what ``make faults`` found in stop 32: a stock level that lost a release when the
+standby took over). Such a fetch writes nothing: its standby partitions are sought back to their
+last record written, which the recovery's own seek repeats."""
 
 from __future__ import annotations
 
@@ -45,10 +54,11 @@ class Change:
 
 
 def written(
-    app: Any, records: Mapping[Any, list[Any]] | None
+    app: Any, records: Mapping[Any, list[Any]] | None, current: bool = True
 ) -> tuple[Mapping[Any, list[Any]] | None, dict[TP, int]]:
-    """Write the records of standby partitions to their tables. The rest, for Faust's loop, and
-    the standby partitions to seek back to their last record written (a batch that failed)."""
+    """Write the records of standby partitions to their tables (only if ``current``: fetched in
+    this generation, the flow running). The rest, for Faust's loop, and the standby partitions
+    to seek back to their last record written (a batch that failed, a fetch not current)."""
     if app.client_only or not records:
         return records, {}
     recovery = app.tables.recovery
@@ -61,19 +71,21 @@ def written(
         table = recovery.tp_to_table.get(tp) if tp in standbys and batch else None
         if table is None or table._on_changelog_event is not None:  # (a callback: Faust's)
             rest[tp] = batch
-        elif (failed := _write(recovery, TP(*tp), batch)) is not None:
+        elif (failed := _write(recovery, TP(*tp), batch, current)) is not None:
             behind[TP(*tp)] = failed
     if not recovery.tables.standbys_ready and not recovery.standby_remaining_total():
         recovery.tables.on_standbys_ready()
     return rest, behind
 
 
-def _write(recovery: Any, tp: TP, batch: list[Any]) -> int | None:
-    """Write what is new in the batch; None, or the offset to seek back to if it failed."""
+def _write(recovery: Any, tp: TP, batch: list[Any], current: bool) -> int | None:
+    """Write what is new in the batch; None, or the offset to seek back to if not written."""
     table = recovery.tp_to_table[tp]
     seen: int | None = recovery.standby_offsets.get(tp)
     if seen is None:
         return None  # its recovery has not begun: its seek is coming
+    if not current:
+        return max(seen, 0)
     fresh = [Change(tp, r) for r in batch if r.offset > seen]
     if not fresh:
         return None

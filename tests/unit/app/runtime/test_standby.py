@@ -4,9 +4,11 @@ Faust's path (whose queue a later batch written here would overtake)."""
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from aiokafka import TopicPartition
 from faust.types import TP
 
@@ -110,3 +112,58 @@ def test_nothing_is_taken_without_standbys_or_in_a_client() -> None:
     recovery.standby_tps = set()
     assert standby.written(app_with(recovery), records) == (records, {})
     assert log == []
+
+
+def test_a_fetch_that_spanned_a_rebalance_writes_nothing_and_is_fetched_again() -> None:
+    # Given a standby written up to 2 and a fetch whose records came from a position set before
+    # a rebalance (5-6: 3 and 4 were taken by a restore and cleared unread)
+    log: list[tuple[str, list[tuple[int, bytes]]]] = []
+    recovery = Recovery(Table(log), seen=2)
+    # When it is not current (the generation changed or the flow stopped while it was out)
+    rest, behind = standby.written(app_with(recovery), {STANDBY: fetched(STANDBY, range(5, 7))},
+                                   current=False)  # fmt: skip
+    # Then nothing is written, nothing goes to Faust's path, and it is fetched again from 2
+    assert log == [] and rest == {} and behind == {STANDBY: 2}
+    assert recovery.standby_offsets[STANDBY] == 2
+
+
+class Thread:
+    """The consumer thread: a fetch that ``during`` runs inside of, and the seeks asked for."""
+
+    def __init__(self, records: dict[Any, list[Any]], during: Any) -> None:
+        self.records, self.during, self.sought = records, during, list[dict[Any, int]]()
+
+    async def getmany(self, active: Any, timeout: float) -> dict[Any, list[Any]]:
+        self.during()
+        return self.records
+
+    async def seek_wait(self, offsets: dict[Any, int]) -> None:
+        self.sought.append(offsets)
+
+
+@pytest.mark.parametrize(
+    ("what", "during", "written"),
+    [
+        ("nothing happened", lambda app, c: None, True),
+        ("a rebalance", lambda app, c: setattr(app, "consumer_generation_id", 8), False),
+        ("the flow stopped", lambda app, c: setattr(c, "flow_active", False), False),
+    ],
+)
+def test_the_consumer_writes_a_fetch_only_if_it_stayed_in_one_generation_with_the_flow_on(
+    monkeypatch: pytest.MonkeyPatch, what: str, during: Any, written: bool
+) -> None:
+    from app.application import app
+
+    log: list[tuple[str, list[tuple[int, bytes]]]] = []
+    recovery = Recovery(Table(log), seen=2)
+    consumer: Any = app.consumer
+    monkeypatch.setattr(app, "consumer_generation_id", 7)
+    monkeypatch.setattr(app.tables, "_recovery", recovery)
+    monkeypatch.setattr(consumer, "flow_active", True)
+    thread = Thread({STANDBY: fetched(STANDBY, range(3, 5))}, lambda: during(app, consumer))
+    monkeypatch.setattr(consumer, "_thread", thread)
+    assert asyncio.run(consumer._getmany({STANDBY}, 1.0)) == {}, what
+    if written:
+        assert log == [("written", [(3, b"v3"), (4, b"v4")])] and thread.sought == []
+    else:
+        assert log == [] and thread.sought == [{TopicPartition(*STANDBY): 2}]
