@@ -60,9 +60,14 @@ class SagaState(BaseModel):
     deadline: datetime | None = None
     startedAt: datetime | None = None  # None in values written before it was kept
     applied: list[str] = Field(default_factory=list)
-    # What the last transition sent, kept in the same value as the state it led to: when that
-    # transition's event is redelivered (a crash after the table write, before the sends reached
-    # the broker), ``decide`` returns these again; their ids make the repeat harmless downstream.
+    # What every transition sent (each envelope names its cause), kept in the same value as the
+    # state it led to: when a transition's event is redelivered (a crash after the table write,
+    # before the sends reached the broker), ``decide`` returns that event's envelopes again; their
+    # ids make the repeat harmless downstream. Every transition's, not only the last one's: with
+    # the record cache, two transitions between flushes reach the changelog as one value, and a
+    # kill -9 after that flush and before the first one's events left lost them for good (a
+    # ReleaseStock and an OrderCancelled in ``make faults``: an order never ended, a reservation
+    # was never released). Values written before kept only the last transition's.
     outbox: list[Envelope] = Field(default_factory=list)
 
     @property
@@ -216,8 +221,8 @@ def decide(
     state: SagaState | None, event: Parsed, *, now: datetime, timeout: timedelta
 ) -> tuple[SagaState | None, list[Envelope]]:
     """Fold one ``orders.events`` event into the saga; returns the new state and the envelopes to
-    send, kept in the state's outbox. The last event applied, delivered again (a crash after the
-    table write, before the sends reached the broker), sends that outbox again."""
+    send, kept in the state's outbox. An event applied before, delivered again (a crash after the
+    table write, before the sends reached the broker), sends what it sent then, again."""
     body, cause = event.body, event.envelope
     assert isinstance(body, OrderMessage)
     event_id = str(cause.eventId)
@@ -225,11 +230,10 @@ def decide(
         if not isinstance(body, OrderCreated):
             return None, []  # no saga for it (a rejected order, or an event of another flow)
         new, out = _start(body, now, timeout)
-    elif state.applied and state.applied[-1] == event_id:
-        return state, state.outbox
     elif event_id in state.applied:
-        return state, []
+        return state, [env for env in state.outbox if env.causationId == event_id]
     else:
         new, out = _transition(state, body, now, timeout)
     outbox = [caused_by(o.message, cause=cause, step=o.step) for o in out]
-    return new.model_copy(update={"applied": [*new.applied, event_id], "outbox": outbox}), outbox
+    update = {"applied": [*new.applied, event_id], "outbox": [*new.outbox, *outbox]}
+    return new.model_copy(update=update), outbox

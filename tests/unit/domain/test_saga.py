@@ -24,11 +24,7 @@ from domain.saga import SagaState, decide, ended
 from tests.support.events import body_of, event, event_id
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-
-
 TIMEOUT = timedelta(seconds=30)
-
-
 IDS = {"orderId": "o-1", "userId": "u-1"}
 
 
@@ -46,17 +42,9 @@ CREATED = OrderCreated(
 
 
 RES_A = StockReserved(**IDS, sku="a", quantity=1)
-
-
 RES_B = StockReserved(**IDS, sku="b", quantity=2)
-
-
 UNAV_B = StockUnavailable(**IDS, sku="b", requested=2, available=1)
-
-
 AUTH = PaymentAuthorized(**IDS, amount="20", authorizationCode="AUTH-1", processedAt=NOW)
-
-
 DECLINE = PaymentRejected(**IDS, amount="20", rejectionReason="card declined", processedAt=NOW)
 
 
@@ -155,13 +143,28 @@ def test_event_without_a_saga_starts_nothing() -> None:
     assert decide(None, event(RES_A, "e-1"), now=NOW, timeout=TIMEOUT) == (None, [])
 
 
-def test_duplicate_event_id_changes_nothing_and_sends_nothing() -> None:
-    state, _ = decide(None, event(CREATED, "e-0"), now=NOW, timeout=TIMEOUT)
+def test_duplicate_event_id_changes_nothing_and_sends_only_what_it_sent() -> None:
+    state, reserves = decide(None, event(CREATED, "e-0"), now=NOW, timeout=TIMEOUT)
     state, _ = decide(state, event(RES_A, "e-1"), now=NOW, timeout=TIMEOUT)
     again, out = decide(state, event(RES_A, "e-1"), now=NOW, timeout=TIMEOUT)
     assert again == state and out == []
     restart, out = decide(state, event(CREATED, "e-0"), now=NOW, timeout=TIMEOUT)
-    assert restart == state and out == []
+    assert restart == state and out == reserves
+
+
+def test_an_earlier_step_delivered_again_sends_its_own_envelopes_again() -> None:
+    # Given a saga cancelled for want of b (a's reservation released, the order cancelled),
+    # then a later event applied: with the record cache both reach the changelog as one value,
+    # and a kill -9 after that flush may have lost the cancellation's sends
+    state, _ = decide(None, event(CREATED, "e-0"), now=NOW, timeout=TIMEOUT)
+    state, _ = decide(state, event(RES_A, "e-1"), now=NOW, timeout=TIMEOUT)
+    state, cancelled = decide(state, event(UNAV_B, "e-2"), now=NOW, timeout=TIMEOUT)
+    state, late = decide(state, event(timed_out("stock"), "e-3"), now=NOW, timeout=TIMEOUT)
+    assert [_describe(body_of(e)) for e in cancelled] == ["ReleaseStock:a", "OrderCancelled"]
+    assert late == []
+    # When the cancelling event comes again, Then its envelopes go out again, the very same
+    again, resent = decide(state, event(UNAV_B, "e-2"), now=NOW, timeout=TIMEOUT)
+    assert again == state and resent == cancelled
 
 
 def test_the_last_event_delivered_again_sends_its_outbox_again() -> None:
