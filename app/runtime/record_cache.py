@@ -237,9 +237,12 @@ class CachedStore(rocksdb.Store):
     async def on_rebalance(
         self, assigned: set[TP], revoked: set[TP], newly_assigned: set[TP], generation_id: int = 0
     ) -> None:
-        """A partition kept as a standby is not revoked, yet no longer written here."""
+        """A partition kept as a standby is not revoked, yet no longer written here: gone, as one
+        revoked (a handler still running after the drain must not write into the standby's copy
+        and its changelog; a flush acked after this must not move its persisted offset)."""
         await super().on_rebalance(assigned, revoked, newly_assigned, generation_id)
         topic = self.table.changelog_topic.get_topic_name()
         active = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
-        self.gone -= active
         self.drop(set(self.dirty) - active, "partition no longer active here")
+        count = getattr(self.table, "partitions", None) or self.app.conf.topic_partitions
+        self.gone = (self.gone | set(range(count)) | set(self._dbs)) - active

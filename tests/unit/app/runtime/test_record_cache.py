@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from faust.stores import rocksdb
 from faust.streams import _current_event
 from faust.types import TP
 
@@ -109,3 +110,35 @@ async def test_a_landed_flush_keeps_its_last_offset_once_and_only_where_it_belon
     store.drop({2}, "partition revoked")  # left before its ack came: the next owner writes on
     landed(store, 2, 99)
     assert store.persisted_offset(tp2) is None  # higher than this store holds would skip theirs
+
+
+async def test_a_partition_kept_here_as_a_standby_is_written_no_more(
+    store: CachedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given partitions 1 and 2 active here, 2's writes flushed, 1's in the cache
+    async def faust_part(*args: Any) -> None:  # Faust's store: opens and closes databases
+        return None
+
+    monkeypatch.setattr(rocksdb.Store, "on_rebalance", faust_part)
+    monkeypatch.setattr(store.table, "partitions", 3, raising=False)
+    actives = {TP("t-changelog", 1), TP("t-changelog", 2)}
+    monkeypatch.setattr(store.app.assignor, "assigned_actives", lambda: actives)
+    events = [in_partition(1)]
+    store[b"a"] = b"1"
+    events.append(in_partition(2))
+    store[b"b"] = b"2"
+    store.flush({2})
+    # When a rebalance keeps 2 here only as a standby (not revoked)
+    actives.discard(TP("t-changelog", 2))
+    await store.on_rebalance(set(), set(), set())
+    # Then a handler still running cannot write it (its events fail with the partition), its
+    # flush acknowledged late keeps no offset, and partition 1 goes on
+    store[b"c"] = b"3"
+    assert 2 not in store.dirty
+    landed(store, 2, 7)
+    assert store.persisted_offset(TP("t-changelog", 2)) is None
+    events.append(in_partition(1))
+    store[b"d"] = b"4"
+    assert record_cache.flush_all() == 2
+    assert sent(store) == [(2, b"b", b"2"), (1, b"a", b"1"), (1, b"d", b"4")]
+    del events
