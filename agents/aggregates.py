@@ -6,6 +6,7 @@ from __future__ import annotations
 from faust.streams import current_event
 
 from app.application import app
+from app.runtime.durability import committed_offset
 from app.runtime.intake import consume, forward, send_envelope
 from app.runtime.senders import sends
 from app.settings import settings
@@ -13,7 +14,13 @@ from app.topics import by_user_topic, orders_events_topic
 from domain import aggregates, envelope
 from domain.envelope import Parsed
 from domain.messages import OrderMessage, UserTotals
-from tables.aggregates import minute_key, orders_per_minute, revenue_hourly, user_aggregates
+from tables.aggregates import (
+    minute_key,
+    orders_per_minute,
+    revenue_hourly,
+    user_aggregates,
+    user_orders,
+)
 
 # userId -> latest totals not yet published; a burst for one user becomes one snapshot
 pending_snapshots: dict[str, UserTotals] = {}
@@ -37,19 +44,30 @@ async def regroup(parsed: Parsed) -> None:
 async def aggregate(parsed: Parsed) -> None:
     body = parsed.body
     assert isinstance(body, OrderMessage)
+    event = current_event()
+    assert event is not None  # called from the agent, inside its event
+    message = event.message
     before = user_aggregates.get(body.userId)
-    after = aggregates.evolve(before, parsed)
+    key = aggregates.ledger_key(body.userId, body.orderId)
+    known = before is not None and before.seen(body.orderId) is not None
+    ledger = None if known else user_orders.get(key)  # a new order's first event, or a repeat
+    committed = committed_offset(app.consumer, message.tp)
+    folded = aggregates.evolve(
+        before, parsed, at=message.offset, committed=committed, ledger=ledger
+    )
+    if folded.settled is not None and folded.settled != ledger:  # again while ``recent`` has it
+        user_orders.put(key, folded.settled)
+    after = folded.state
     if after != before:
         user_aggregates.put(body.userId, after)
-        pending_snapshots[body.userId] = after.totals
-    windows = aggregates.in_windows(after, body)
+        if before is None or after.totals != before.totals:
+            pending_snapshots[body.userId] = after.totals
+    windows = aggregates.in_windows(folded.seen, body)
     if windows.confirmed_amount is not None:
         hour = revenue_hourly[body.userId].value()
         revenue_hourly[body.userId] = {**hour, body.orderId: float(windows.confirmed_amount)}
     if windows.placed:
-        event = current_event()
-        assert event is not None  # called from the agent, inside its event
-        key = minute_key(event.message.partition, body.orderId)
+        key = minute_key(message.partition, body.orderId)
         orders_per_minute[key] = {**orders_per_minute[key].value(), body.orderId: 1}
 
 
@@ -57,8 +75,8 @@ async def aggregate(parsed: Parsed) -> None:
 @sends(UserTotals)
 async def aggregate_users(stream):  # type: ignore[no-untyped-def]
     """Reads ``orders.events`` regrouped by userId (the by-user repartition, written by
-    ``follow-order-events``); changes ``user-aggregates``, ``revenue-hourly`` and
-    ``orders-per-minute``; snapshots are sent by ``publish_snapshots``. Idempotent per order: a
+    ``follow-order-events``); changes ``user-aggregates``, ``user-orders``, ``revenue-hourly``
+    and ``orders-per-minute``; snapshots are sent by ``publish_snapshots``. Idempotent per order: a
     redelivered event is not counted twice."""
     async for outcome in consume(stream, orders_events_topic, aggregate, owner=False, keyed=False):
         yield outcome

@@ -24,12 +24,15 @@ from domain.order_status import OrderStatus
 class Projections:
     statuses: dict[str, OrderStatus] = field(default_factory=dict)
     users: dict[str, UserAggregate] = field(default_factory=dict)
+    settled: dict[str, aggregates.Settled] = field(default_factory=dict)  # the user-orders ledger
     stock: dict[str, StockLevel] = field(default_factory=dict)
     ledger: dict[str, inventory.Outcome] = field(default_factory=dict)
+    counted: int = 0  # records the aggregator's fold took: the position of the next one
 
     def order_event(self, parsed: Parsed, *, status: bool = True, totals: bool = True) -> None:
         """One valid ``orders.events`` record: the tracker's fold, then the aggregator's (each
-        unless that agent dead-lettered the record)."""
+        unless that agent dead-lettered the record), as if every record before it were
+        committed: an order settled earlier is known from the ledger."""
         body = parsed.body
         assert isinstance(body, OrderMessage)
         if status:
@@ -37,7 +40,16 @@ class Projections:
                 self.statuses.get(body.orderId), parsed
             )
         if totals and parsed.envelope.eventType in aggregates.COUNTED:
-            self.users[body.userId] = aggregates.evolve(self.users.get(body.userId), parsed)
+            user, key = (
+                self.users.get(body.userId),
+                aggregates.ledger_key(body.userId, body.orderId),
+            )
+            ledger = self.settled.get(key)
+            at, self.counted = self.counted, self.counted + 1
+            folded = aggregates.evolve(user, parsed, at=at, committed=at, ledger=ledger)
+            if folded.settled is not None:
+                self.settled[key] = folded.settled
+            self.users[body.userId] = folded.state
 
     def stock_command(self, parsed: Parsed, offset: int) -> None:
         """One valid ``inventory.commands`` record at ``offset`` of its partition."""

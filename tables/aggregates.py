@@ -15,10 +15,12 @@ from faust.types import EventT
 from app.application import app
 from app.runtime.hashing import key_hash
 from app.settings import settings
-from domain.aggregates import UserAggregate
+from domain.aggregates import Settled, UserAggregate
 from tables.store import JsonTable
 
 user_aggregates = JsonTable("user-aggregates", UserAggregate, "UserAggregate by userId")
+# how each settled order of a user ended, by userId/orderId: the user's value stays small
+user_orders = JsonTable("user-orders", Settled, "each settled order of a user, by userId/orderId")
 
 
 def event_time(event: EventT[Any] | None) -> float:

@@ -93,6 +93,13 @@ class DurableConsumer(FetchWaitConsumer, RewindingConsumer):
         await super().on_partitions_revoked(revoked)
 
 
+def committed_offset(consumer: ConsumerT, tp: TP) -> int | None:
+    """The offset the consumer last committed for ``tp`` (or found committed when it was
+    assigned; None: none yet). Every write made for a record below it was acknowledged before
+    the commit (``DurableConsumer._commit_offsets``)."""
+    return cast(DurableConsumer, consumer)._committed_offset.get(tp)
+
+
 class IdempotentProducer(faust_kafka.Producer):
     """Faust's producer, idempotent: a send the client retries (a lost ack, a broker failover) is
     written once. Faust turns ``enable_idempotence`` on only inside its exactly_once transactions

@@ -10,7 +10,7 @@ import pytest
 
 from domain.inventory import StockLevel
 from domain.saga import SagaState
-from tables.aggregates import user_aggregates
+from tables.aggregates import user_aggregates, user_orders
 from tables.inventory import stock_levels, stock_settlements
 from tables.order_status import order_statuses
 from tables.orders import order_decisions
@@ -41,7 +41,7 @@ def table_of(model: type[Any]) -> JsonTable[Any]:
 
 
 def test_which_tables_keep_their_models() -> None:
-    kept: list[JsonTable[Any]] = [stock_levels, stock_settlements, payment_records]
+    kept: list[JsonTable[Any]] = [stock_levels, stock_settlements, payment_records, user_orders]
     # an Any inside (data, details), or Money / UtcDatetime (read back as a float, milliseconds)
     parsed_always: list[JsonTable[Any]] = [sagas, order_decisions, order_statuses, user_aggregates]
     assert all(t._kept is not None for t in kept)
