@@ -221,6 +221,13 @@ async def drain_and_commit(consumer: ConsumerT, during: str) -> None:
     # faults``' SIGTERM scenario, stop 32). That one ends first; one begun after covers all.
     await cast(Any, consumer).maybe_wait_for_commit_to_finish()  # Faust's Consumer has it
     committed = await consumer.commit()
+    if unacknowledged := len(unacked_sends):  # (docs/limits-and-choices.md: a late flush)
+        log.warning(
+            "%s: %d sends still unacknowledged as the partitions leave: a changelog "
+            "record among them can land after the next owner's",
+            during,
+            unacknowledged,
+        )
     health(
         "drained",
         during=during,
@@ -229,5 +236,6 @@ async def drain_and_commit(consumer: ConsumerT, during: str) -> None:
         caughtUp=max(0, lagging - behind - left),
         unfinished=unfinished,
         committed=bool(committed),
+        unacknowledged=unacknowledged,
         seconds=round(time.monotonic() - started, 3),
     )
