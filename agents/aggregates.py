@@ -6,7 +6,7 @@ from __future__ import annotations
 from faust.streams import current_event
 
 from app.application import app
-from app.runtime.durability import committed_offset
+from app.runtime.committed import committed_offset
 from app.runtime.intake import consume, forward, send_envelope
 from app.runtime.senders import sends
 from app.settings import settings
@@ -67,8 +67,8 @@ async def aggregate(parsed: Parsed) -> None:
         hour = revenue_hourly[body.userId].value()
         revenue_hourly[body.userId] = {**hour, body.orderId: float(windows.confirmed_amount)}
     if windows.placed:
-        key = minute_key(message.partition, body.orderId)
-        orders_per_minute[key] = {**orders_per_minute[key].value(), body.orderId: 1}
+        minute = minute_key(message.partition, body.orderId)
+        orders_per_minute[minute] = {**orders_per_minute[minute].value(), body.orderId: 1}
 
 
 @app.agent(by_user_topic, name="aggregate-users")

@@ -20,6 +20,7 @@ from mode.utils.objects import cached_property
 
 from app.observability.logs import health
 from app.runtime import drills, local_state, record_cache
+from app.runtime.committed import KnownCommits
 from app.runtime.fetching import FetchWaitConsumer
 from app.runtime.flow import FlowControl
 from app.runtime.inflight import in_flight
@@ -32,7 +33,7 @@ COMMIT_WAIT = 10.0  # seconds a commit waits for the acks of the sends made befo
 DRAIN_POLL = 0.005  # seconds between two looks at what a drain waits for
 
 
-class DurableConsumer(FetchWaitConsumer, RewindingConsumer):
+class DurableConsumer(KnownCommits, FetchWaitConsumer, RewindingConsumer):
     """Commits an offset only once the table writes and sends made before it are on the broker.
 
     Faust flushes its producer before a commit, but that flush gives up after 0.1 s without a
@@ -91,13 +92,6 @@ class DurableConsumer(FetchWaitConsumer, RewindingConsumer):
             self.app.flow_control.clear()  # what no reader took: not committed, comes again
             await drain_and_commit(self, "rebalance")
         await super().on_partitions_revoked(revoked)
-
-
-def committed_offset(consumer: ConsumerT, tp: TP) -> int | None:
-    """The offset the consumer last committed for ``tp`` (or found committed when it was
-    assigned; None: none yet). Every write made for a record below it was acknowledged before
-    the commit (``DurableConsumer._commit_offsets``)."""
-    return cast(DurableConsumer, consumer)._committed_offset.get(tp)
 
 
 class IdempotentProducer(faust_kafka.Producer):
