@@ -81,7 +81,7 @@ class Settings(BaseSettings):
         description="allocations between young-generation collections; 0: CPython's own (700)",
     )  # fmt: skip
     producer_linger_ms: float = Field(
-        2.0, ge=0, le=1000,
+        0.0, ge=0, le=1000,
         description="ms a send waits for more records to share its produce request",
     )  # fmt: skip
     stall_check: float = Field(10.0, gt=0, description="seconds between stalled-partition checks")
