@@ -17,6 +17,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from app.adapters.kafka import bootstrap_servers, outside_group
 from app.adapters.kafka_auth import aiokafka_options
 from app.application import app
+from app.observability.logs import health
 from app.runtime.partitioning import partition_for
 from app.settings import settings
 from domain.admission import PartitionLag, Path, Sample
@@ -72,6 +73,7 @@ class GroupLag:
         self._consumer: AIOKafkaConsumer | None = None
         self._coordinator: int | None = None
         self._closed = False
+        self._unknown_since: float | None = None  # since when samples fail (every order admitted)
 
     async def sample(self) -> None:
         try:
@@ -81,8 +83,14 @@ class GroupLag:
             log.debug("group lag not sampled: %r", exc)
             self._coordinator = None
             self.backlog = {}
+            if self._unknown_since is None:  # once per spell: admission admits every order now
+                self._unknown_since = time.monotonic()
+                health("backlog_unknown", error=repr(exc)[:300])
             return
         now = time.monotonic()
+        if self._unknown_since is not None:
+            health("backlog_known", unknownSeconds=round(now - self._unknown_since, 1))
+            self._unknown_since = None
         for tp in self._tps:
             done = committed.get(tp)
             if done is None or tp not in ends:
