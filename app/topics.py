@@ -98,6 +98,7 @@ dlq_index_topic = app.topic(
 )
 
 
-def logical_name(topic: faust.TopicT) -> str:
-    """``orders.events`` for the topic whatever its prefix."""
-    return topic.get_topic_name().removeprefix(settings.topic_prefix)
+def logical_name(topic: faust.TopicT | str) -> str:
+    """``orders.events`` for the topic (or a topic's name) whatever its prefix."""
+    name = topic if isinstance(topic, str) else topic.get_topic_name()
+    return name.removeprefix(settings.topic_prefix)

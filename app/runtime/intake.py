@@ -59,9 +59,10 @@ async def handle(
         await asyncio.Event().wait()
     result = parsed(rec.value, name)
     event_type = None if isinstance(result, Invalid) else result.envelope.eventType
-    # a consumer span, child of the one that sent the record (its headers), around all of it
+    # a consumer span, child of the one that sent the record (its headers), around all of it;
+    # named after the topic the record came from (a repartition's, for a regrouped stream)
     with tracing.consuming(
-        event.message.headers, name, event_type, rec.partition, rec.offset
+        event.message.headers, logical_name(rec.topic), event_type, rec.partition, rec.offset
     ) as span:
         outcome = await _handle(rec, result, topic, handler, owner=owner, keyed=keyed)
         tracing.finished(span, outcome)

@@ -13,12 +13,12 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from agents import inventory, order_events, orders, payments, users
+from agents import aggregates, inventory, order_events, orders, payments, users
 from app.adapters import catalog
 from app.application import app
 from app.observability import tracing
 from app.runtime import intake
-from app.topics import BY_NAME, logical_name
+from app.topics import BY_NAME, by_user_topic, logical_name
 from domain import envelope
 from domain.messages import CatalogItem, RestockItem, UserRegistered
 from tests.support.wire import Sent, Shop, acked, released
@@ -29,6 +29,7 @@ AGENTS = {
     "inventory.commands": inventory.manage_inventory,
     "payments.commands": payments.process_payments,
     "users.events": users.maintain_users,
+    logical_name(by_user_topic): aggregates.aggregate_users,
 }
 
 

@@ -76,6 +76,7 @@ async def test_one_trace_from_post_orders_to_order_confirmed(
     assert {span.context.trace_id for span in finished} == {root.context.trace_id}
     # with each step the child of the send that caused it
     names = by_name(finished)
+    regrouped_topic = logical_name(by_user_topic)
     chain = [
         ("POST /orders", "send orders.commands PlaceOrder"),
         ("send orders.commands PlaceOrder", "process orders.commands PlaceOrder"),
@@ -90,6 +91,8 @@ async def test_one_trace_from_post_orders_to_order_confirmed(
         ("process payments.commands AuthorizePayment", "send orders.events PaymentAuthorized"),
         ("send orders.events PaymentAuthorized", "process orders.events PaymentAuthorized"),
         ("process orders.events PaymentAuthorized", "send orders.events OrderConfirmed"),
+        # the by-user repartition's copy, named after the topic it was read from
+        ("process orders.events OrderCreated", f"process {regrouped_topic} OrderCreated"),
     ]
     for parent, child in chain:
         caused_by = names[child].parent
