@@ -10,6 +10,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+from app.adapters.lag import group_lag
 from app.application import app
 from app.observability import metrics
 from app.runtime.assignment import owned_partitions
@@ -53,7 +54,9 @@ async def run_saga(parsed: Parsed) -> None:
     new, out = decide(state, parsed, now=now, timeout=TIMEOUT)
     if new is not None and new != state:
         if (outcome := ended(state, new)) and new.startedAt is not None:
-            metrics.saga_duration.labels(outcome).observe((now - new.startedAt).total_seconds())
+            lasted = (now - new.startedAt).total_seconds()
+            metrics.saga_duration.labels(outcome).observe(lasted)
+            group_lag.sagas.ended(now.timestamp(), lasted)  # admission control's saga queue
         sagas.put(body.orderId, new)
         watch(new)
     for env in out:
@@ -71,6 +74,9 @@ SENDS = (
     OrderCancelled,
     OrderTimedOut,
 )
+
+
+group_lag.in_flight = deadlines.__len__  # the sagas waiting on this worker
 
 
 @app.timer(settings.saga_tick)

@@ -100,6 +100,43 @@ class PartitionLag:
         return next(s for s in self._samples if s.at >= at)
 
 
+class SagaQueue:
+    """How long a new order's saga would wait behind the sagas in flight on a worker: those in
+    flight divided by the pace sagas end at (Little's law), once the sagas stand in a queue.
+
+    The group's lag sees a flood late: an order's first hop is cheap, so for its first 5 to 8 s
+    the workers hand the orders on as fast as they come (their own offsets stay within a second
+    or two of the log end) while the sagas pile up behind them, and the committed offsets show
+    it only once every hop is full (at 10x the capacity, 81 s of the workers' work was admitted
+    before the first refusal). The sagas in flight show it within seconds.
+
+    A pace read over a couple of seconds says nothing of what the workers can do when little
+    ended in it: after a quiet hour a burst of orders would read as minutes. So, as CoDel tells
+    a standing queue from a burst, the sagas count as queued only while every saga that ended in
+    the last ``span`` seconds took longer than ``target``: a burst's sagas end quickly, and one
+    quick end says the queue is not standing; a saga that waits on a down gateway for its
+    deadline does not make the others slow. Under a steady load the reading is the sagas' mean
+    duration (Little's law), which the deadlines bound; it outgrows the budget only while sagas
+    start faster than they end."""
+
+    def __init__(self, target: float, span: float) -> None:
+        self.target, self.span = target, span
+        self._ends: deque[tuple[float, float]] = deque()  # (when, seconds the saga lasted)
+
+    def ended(self, at: float, lasted: float) -> None:
+        self._ends.append((at, lasted))
+
+    def seconds(self, in_flight: int, now: float) -> float:
+        """The wait ahead of a new saga (0: no queue standing), ``now`` on ``ended``'s clock."""
+        while self._ends and self._ends[0][0] < now - self.span:
+            self._ends.popleft()
+        if not in_flight or not self._ends:
+            return 0.0
+        if min(lasted for _, lasted in self._ends) <= self.target:
+            return 0.0
+        return in_flight * self.span / len(self._ends)
+
+
 @dataclass(frozen=True, slots=True)
 class Path:
     """The partitions one order passes; ``inventory``: one per distinct item."""

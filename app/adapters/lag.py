@@ -20,10 +20,11 @@ from app.application import app
 from app.observability.logs import health
 from app.runtime.partitioning import partition_for
 from app.settings import settings
-from domain.admission import PartitionLag, Path, Sample
+from domain.admission import PartitionLag, Path, SagaQueue, Sample
 from domain.admission import TopicPartition as LogicalTP
 
 log = logging.getLogger(__name__)
+wall = time.time  # the sagas' clock (their deadlines are epoch seconds)
 
 PATH_TOPICS = ("orders.commands", "orders.events", "inventory.commands", "payments.commands")
 
@@ -74,6 +75,11 @@ class GroupLag:
         self._coordinator: int | None = None
         self._closed = False
         self._unknown_since: float | None = None  # since when samples fail (every order admitted)
+        # the sagas on this worker (``agents.saga`` sets ``in_flight`` and tells ``sagas`` when
+        # one ends): their queue is a floor under every orders.events partition's backlog
+        interval = settings.admission_interval
+        self.sagas = SagaQueue(target=interval, span=2 * interval)
+        self.in_flight: Callable[[], int] | None = None
 
     async def sample(self) -> None:
         try:
@@ -102,7 +108,12 @@ class GroupLag:
                     self.window, self.keeping_up, settings.admission_interval
                 )
             lag.add(Sample(at=now, committed=done, end=ends[tp]))
-        self.backlog = {key: lag.seconds() for key, lag in self._lags.items()}
+        backlog = {key: lag.seconds() for key, lag in self._lags.items()}
+        if self.in_flight is not None and (queued := self.sagas.seconds(self.in_flight(), wall())):
+            for key, seconds in backlog.items():
+                if key[0] == "orders.events":  # every saga's hop: its sagas share the workers
+                    backlog[key] = max(seconds, queued)
+        self.backlog = backlog
 
     async def _offsets(self) -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
         if self._closed:

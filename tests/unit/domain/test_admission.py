@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from domain.admission import PartitionLag, Path, Sample, admit, ahead, worst
+from domain.admission import PartitionLag, Path, SagaQueue, Sample, admit, ahead, worst
 
 
 def lag_of(
@@ -158,3 +158,45 @@ def test_slow_commits_at_a_low_rate_read_as_the_heads_age() -> None:
             committed = at
         samples.append((float(at), committed, at + 1))
     assert max(lag_of(*samples[: n + 1], keeping_up=5.8) for n in range(60)) <= 5.8
+
+
+def queue(*ends: tuple[float, float], target: float = 1.0, span: float = 2.0) -> SagaQueue:
+    sagas = SagaQueue(target=target, span=span)
+    for at, lasted in ends:
+        sagas.ended(at, lasted)
+    return sagas
+
+
+def test_sagas_ending_slower_than_the_target_stand_in_a_queue_read_at_their_pace() -> None:
+    # a flood: 30 sagas ended in the last 2 s, each after 3 s or more; 900 in flight: 60 s
+    slow = queue(*((100 + i / 15, 3.0 + i / 10) for i in range(30)))
+    assert slow.seconds(900, now=102.0) == pytest.approx(900 * 2 / 30)
+
+
+def test_one_saga_ending_quickly_says_the_queue_is_not_standing() -> None:
+    # a burst after a quiet hour: its first saga ended in 0.3 s; the 99 others are in flight
+    burst = queue((100.0, 0.3))
+    assert burst.seconds(99, now=100.5) == 0.0
+    # a saga waiting for a down gateway's deadline does not make the quick ones slow
+    mixed = queue((100.0, 30.0), (100.4, 0.2), (101.0, 0.25))
+    assert mixed.seconds(20, now=101.5) == 0.0
+
+
+def test_nothing_ended_lately_is_no_reading() -> None:
+    # nothing to take a pace from (a stall shows in the group's lag, by the head's age)
+    assert queue((90.0, 5.0)).seconds(50, now=100.0) == 0.0
+    assert queue().seconds(50, now=100.0) == 0.0
+
+
+def test_under_a_steady_load_the_reading_is_the_sagas_mean_duration() -> None:
+    # 10 sagas end a second, each after 2 s (a slow gateway): 20 in flight (Little's law)
+    steady = queue(*((100 + i / 10, 2.0) for i in range(20)))
+    assert steady.seconds(20, now=101.95) == pytest.approx(2.0)
+
+
+def test_ends_older_than_the_span_no_longer_count() -> None:
+    # slow ends long ago, a quick one now: no queue; the quick one gone, slow ones now: a queue
+    sagas = queue((95.0, 4.0), (101.0, 0.5))
+    assert sagas.seconds(10, now=101.5) == 0.0
+    sagas.ended(104.0, 4.0)
+    assert sagas.seconds(10, now=104.5) == pytest.approx(10 * 2 / 1)

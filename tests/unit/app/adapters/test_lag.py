@@ -37,3 +37,25 @@ def test_a_spell_of_failed_samples_is_one_health_line_each_way(
     assert "broker gone" in lines[0][1]["error"]
     assert lines[1][1]["unknownSeconds"] >= 0
     assert sampler.backlog and all(seconds == 0.0 for seconds in sampler.backlog.values())
+
+
+def test_a_queue_of_sagas_floors_the_backlog_of_every_orders_events_partition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given a sample in which no partition has records waiting
+    sampler = lag.GroupLag("127.0.0.1:1", "orders", window=10.0)
+
+    async def offsets() -> tuple[dict[TopicPartition, int], dict[TopicPartition, int]]:
+        return {tp: 5 for tp in sampler._tps}, {tp: 5 for tp in sampler._tps}
+
+    monkeypatch.setattr(sampler, "_offsets", offsets)
+    monkeypatch.setattr(lag, "wall", lambda: 1000.0)
+    # and 400 sagas in flight on this worker, the 20 that ended in the last 2 s each after 5 s
+    sampler.in_flight = lambda: 400
+    for n in range(20):
+        sampler.sagas.ended(999.0 + n / 20, 5.0)
+    asyncio.run(sampler.sample())
+    # Then an order's saga hop reads 40 s (400 at 10 a second), the other hops nothing
+    events = {k: v for k, v in sampler.backlog.items() if k[0] == "orders.events"}
+    assert events and all(seconds == pytest.approx(40.0) for seconds in events.values())
+    assert all(v == 0.0 for k, v in sampler.backlog.items() if k[0] != "orders.events")
