@@ -125,6 +125,8 @@ class SagaQueue:
 
     def ended(self, at: float, lasted: float) -> None:
         self._ends.append((at, lasted))
+        while self._ends[0][0] < at - self.span:  # bounded without samples too (broker away)
+            self._ends.popleft()
 
     def seconds(self, in_flight: int, now: float) -> float:
         """The wait ahead of a new saga (0: no queue standing), ``now`` on ``ended``'s clock."""
