@@ -15,6 +15,7 @@ from app.application import app
 from app.observability import metrics
 from app.runtime.assignment import owned_partitions
 from app.runtime.intake import send_envelope
+from app.runtime.outbox import replays_alike
 from app.runtime.partitioning import partition_for
 from app.settings import settings
 from domain import envelope
@@ -47,6 +48,7 @@ def watch(state: SagaState) -> None:
         deadlines.pop(state.orderId, None)
 
 
+@replays_alike  # its deadlines are events (OrderTimedOut): docs/liveness.md, cause 8
 async def run_saga(parsed: Parsed) -> None:
     body = parsed.body
     assert isinstance(body, OrderMessage)

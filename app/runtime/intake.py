@@ -20,7 +20,7 @@ from app.observability.logs import audit, counters
 from app.runtime import senders
 from app.runtime.batches import BATCH, batches
 from app.runtime.failures import TRANSIENT, Handler, dead_letter_it, until_done, with_retries
-from app.runtime.outbox import Lane, Outgoing, hold
+from app.runtime.outbox import Lane, Outgoing, hold, replayed_alike
 from app.runtime.parsing import parsed
 from app.runtime.received import Received, audit_line, received
 from app.runtime.repair import misplaced
@@ -120,7 +120,8 @@ async def _apply(
             await dead_letter_it(rec, "processing", f"cannot send {described(out)}: {exc!r}",
                                  result, agent=handler.__qualname__)  # fmt: skip
 
-        async with lane.holding(refused):  # its events leave after its table writes
+        # its events leave after its table writes, unless its record replays alike
+        async with lane.holding(refused, waits=not replayed_alike(handler)):
             await with_retries(handler, result, where, tries, budget)
     except Exception as exc:  # Faust would ack and skip it: keep it instead
         if isinstance(exc, TRANSIENT):

@@ -15,7 +15,8 @@ events after those writes are acknowledged, in a task the next commit waits for 
 the unacknowledged sends). A kill between the two then finds the decision kept and the record
 redelivered: the handler repeats the kept decision and sends the same events again. The agent
 does not wait: the next record is handled meanwhile, and each lane sends in the order its
-records were handled. A handler that wrote nothing sends at once, as before."""
+records were handled. A handler that wrote nothing sends at once, as before, and so does one
+whose records decide alike when they come again (``replays_alike``: the saga)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from app.runtime.futures import Dropped, all_of, retrieved, succeeded
 from app.runtime.sends import Forward, failed_sends, keep_until_acked
@@ -40,6 +41,28 @@ Send = Callable[[Outgoing], Awaitable[Any]]  # hands one to the producer: its ac
 
 Ask = Callable[[], None]  # asks for a held write to be sent (a record cache's flush)
 
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+def replays_alike(handler: H) -> H:
+    """Mark a handler whose decisions depend on nothing but its record and its own keys' state
+    (no other table, no clock in a branch, no outside call), with event ids derived from its
+    cause: its events leave as it sends them, and its writes wait for the commit's flush.
+
+    A ``kill -9`` can then keep its events and lose its write. The record was not committed
+    (a commit flushes first), so it comes again, on the value last flushed, in the same order
+    after the same records: the handler decides alike and sends the same ids, which the
+    receivers take as repeats. That is Kafka Streams' at-least-once, for every processor; this
+    app keeps the outbox order for the handlers that read more than their input (cause 8 of
+    docs/liveness.md). The saga is one: its input is its order's events, in one partition's
+    order, and its deadlines are events too (``OrderTimedOut``)."""
+    handler.replays_alike = True  # type: ignore[attr-defined]
+    return handler
+
+
+def replayed_alike(handler: Any) -> bool:
+    return getattr(handler, "replays_alike", False) is True
+
 
 @dataclass(eq=False)
 class Outbox:
@@ -49,6 +72,7 @@ class Outbox:
     asks: dict[asyncio.Future[Any], Ask] = field(default_factory=dict)  # writes not sent yet
     held: list[Outgoing] = field(default_factory=list)
     closed: bool = False  # released: a task the handler left behind sends at once
+    waits: bool = True  # its events wait for its writes (not for a handler that replays alike)
 
 
 _open: ContextVar[Outbox | None] = ContextVar("outbox", default=None)
@@ -58,7 +82,7 @@ def wrote(fut: Any, ask: Ask | None = None) -> None:
     """A table write's changelog future, made inside a handler: its events wait for it. A write
     held back (``app.runtime.record_cache``) gives ``ask``: called once events wait for it."""
     box = _open.get()
-    if box is None or not isinstance(fut, asyncio.Future):
+    if box is None or not box.waits or not isinstance(fut, asyncio.Future):
         return
     if not box.writes or box.writes[-1] is not fut:  # a cached partition's, written again
         box.writes.append(fut)
@@ -76,9 +100,9 @@ def hold(env: Outgoing) -> bool:
 
 
 def in_handler() -> bool:
-    """True while a handler runs (its writes would be waited for)."""
+    """True while a handler runs whose writes its events wait for."""
     box = _open.get()
-    return box is not None and not box.closed
+    return box is not None and not box.closed and box.waits
 
 
 Refused = Callable[[Outgoing, BaseException], Awaitable[None]]  # refused for good
@@ -88,13 +112,13 @@ class Holding:
     """``Lane.holding``: a class, not ``@asynccontextmanager`` (a generator and its context
     manager per record, ~1 % of a worker)."""
 
-    __slots__ = ("box", "lane", "refused", "token")
+    __slots__ = ("box", "lane", "refused", "token", "waits")
 
-    def __init__(self, lane: Lane, refused: Refused) -> None:
-        self.lane, self.refused = lane, refused
+    def __init__(self, lane: Lane, refused: Refused, waits: bool) -> None:
+        self.lane, self.refused, self.waits = lane, refused, waits
 
     async def __aenter__(self) -> Outbox:
-        self.box = Outbox()
+        self.box = Outbox(waits=self.waits)
         self.token = _open.set(self.box)
         return self.box
 
@@ -119,12 +143,13 @@ class Lane:
         self.pending: set[asyncio.Future[None]] = set()  # releases not yet acknowledged
         self.asks: dict[asyncio.Future[Any], Ask] = {}  # held writes of write-only records
 
-    def holding(self, refused: Refused) -> Holding:
+    def holding(self, refused: Refused, *, waits: bool = True) -> Holding:
         """Around one handler call (its retries included): what it sends is held, then released
         after its writes, also when it fails (its writes stand, so do the events decided with
         them) or is cancelled. ``refused``: what to do with an event the broker refuses for good
-        (the shell dead-letters its record)."""
-        return Holding(self, refused)
+        (the shell dead-letters its record). ``waits=False`` (a handler that ``replays_alike``):
+        released at once, in the lane's order, its writes left for the commit's flush."""
+        return Holding(self, refused, waits)
 
     async def _released(self, box: Outbox, refused: Refused) -> None:
         if box.held and not box.writes and (self.tail is None or self.tail.done()):

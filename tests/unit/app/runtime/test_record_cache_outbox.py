@@ -169,3 +169,27 @@ async def test_a_handler_that_only_writes_waits_for_the_commit_until_events_wait
     await turns()
     assert sorted(sent(acked)) == [(0, b"o-1", b"CREATED"), (1, b"o-2", b"CREATED")]
     del ev, ev1
+
+
+async def test_a_handler_that_replays_alike_sends_at_once_and_its_write_waits_for_the_commit(
+    acked: CachedStore,
+) -> None:
+    # Given a lane of a handler that decides from its record and its own key only (the saga)
+    events = Events()
+    lane = Lane(events.send)
+    ev = in_partition(1)
+    # When it writes and sends, Then the event leaves now, with no flush asked for
+    async with lane.holding(nobody, waits=False):
+        acked[b"o-1"] = b"AWAITING_PAYMENT"
+        assert outbox.hold(an_event("o-1"))
+    await turns()
+    assert events.sent == ["o-1"] and sent(acked) == []
+    assert record_cache.held() == 1  # the write is for the commit's flush
+    # And a second step of the same key before the commit is still one changelog record
+    async with lane.holding(nobody, waits=False):
+        acked[b"o-1"] = b"CONFIRMED"
+        outbox.hold(an_event("o-1"))
+    await turns()
+    record_cache.flush_all()  # the commit
+    assert events.sent == ["o-1", "o-1"] and sent(acked) == [(1, b"o-1", b"CONFIRMED")]
+    del ev
