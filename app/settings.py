@@ -95,7 +95,8 @@ class Settings(BaseSettings):
     fault_kill: str = Field(
         "",
         description="drill: point:N, this worker kill -9s itself the Nth time it reaches point "
-        "(flushed: a flush on the broker, its commit not made; written: a write in the cache)",
+        "(flushed: a flush on the broker, its commit not made; written: a write in the cache; "
+        "sent: the saga's events on the broker, its write in the cache)",
     )
     breaker_threshold: int = Field(5, ge=1, description="failures in a row that open a circuit")
     breaker_reset: float = Field(30.0, gt=0, description="seconds a circuit stays open")

@@ -4,19 +4,24 @@ chance:
 
 - ``flushed``: a commit's flush is on the broker (RocksDB batches written, changelog records
   acknowledged) and its offsets are not committed yet;
-- ``written``: a table write has landed in the record cache and is not flushed.
+- ``written``: a table write has landed in the record cache and is not flushed;
+- ``sent``: the events of a handler that ``replays_alike`` (the saga) are on the broker and
+  its write is not flushed: what the outbox order would not let happen for the others.
 
 A real SIGKILL: no handler, no ``finally``, nothing flushed or committed on the way out."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sys
+from collections.abc import Iterable
+from typing import Any
 
 from app.settings import settings
 
-POINTS = ("flushed", "written")
+POINTS = ("flushed", "written", "sent")
 
 
 def _armed(spec: str) -> tuple[str, int] | None:
@@ -40,3 +45,16 @@ def reached(point: str) -> None:
     if _reached[point] == ARMED[1]:
         print(f"drill: kill -9 at {point} #{ARMED[1]}", file=sys.stderr, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def on_acks(point: str, acks: Iterable[Any]) -> None:
+    """``reached(point)`` once every one of ``acks`` (send futures) is settled: acknowledged, or
+    refused (the window has passed either way)."""
+    if ARMED is None or ARMED[0] != point:
+        return
+    waiting = [ack for ack in acks if isinstance(ack, asyncio.Future)]
+    if not waiting:
+        reached(point)
+        return
+    gathered = asyncio.gather(*waiting, return_exceptions=True)
+    gathered.add_done_callback(lambda _: reached(point))

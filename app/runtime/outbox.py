@@ -27,6 +27,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from app.runtime import drills
 from app.runtime.futures import Dropped, all_of, retrieved, succeeded
 from app.runtime.sends import Forward, failed_sends, keep_until_acked
 from domain.envelope import Envelope
@@ -153,8 +154,11 @@ class Lane:
 
     async def _released(self, box: Outbox, refused: Refused) -> None:
         if box.held and not box.writes and (self.tail is None or self.tail.done()):
+            acks = []
             for env in box.held:  # nothing to wait for, nothing ahead: send now, as before
-                await self.send(env)
+                acks.append(await self.send(env))
+            if not box.waits:  # a drill's kill -9 once they are on the broker, its write not
+                drills.on_acks("sent", acks)
             return
         self._after_handler(box, refused)
         while len(self.pending) > MAX_PENDING:
@@ -221,4 +225,6 @@ class Lane:
             handed.set_exception(exc)
             raise
         handed.set_result(None)
+        if not box.waits:
+            drills.on_acks("sent", acks)
         await succeeded([ack for ack in acks if isinstance(ack, asyncio.Future)])

@@ -111,15 +111,17 @@ def test_sigterm_under_load_finishes_in_flight_work(broker: Broker, tmp_path: Pa
 
 
 def test_kill_9_at_the_record_cache_boundaries(broker: Broker, tmp_path: Path) -> None:
-    """The two moments a record cache adds, hit on purpose rather than by chance: a worker kills
+    """The moments a record cache adds, hit on purpose rather than by chance: a worker kills
     itself (``ORDERS_FAULT_KILL``, a real SIGKILL) right after a commit's flush is acknowledged
-    and before its offsets are committed, and right after a table write lands in the cache and
-    before it is flushed; eight times, on both workers in turn, under load."""
+    and before its offsets are committed, right after a table write lands in the cache and
+    before it is flushed, and right after the saga's events are on the broker while its write is
+    not (``replays_alike``); nine times, on both workers in turn, under load."""
     system = started(System(broker.bootstrap, tmp_path, settings=TWO_WORKERS, cpus="0"))
     traffic = Traffic(orders=6000, seed=606, rate=150)
     rng = random.Random(66)
-    points = [f"flushed:{rng.randint(1, 3)}" if i % 2 else f"written:{rng.randint(50, 800)}"
-              for i in range(8)]  # fmt: skip
+    points = [f"flushed:{rng.randint(1, 3)}" if i % 3 == 1 else
+              f"{('written', 'sent')[i % 3 // 2]}:{rng.randint(50, 800)}"
+              for i in range(9)]  # fmt: skip
     with under_load(system, traffic) as sent:
         time.sleep(8)  # the simulator's setup and settle: orders flow
         for i, point in enumerate(points):
