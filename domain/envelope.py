@@ -160,14 +160,18 @@ def build(
     )
 
 
-def caused_by(body: Message, *, cause: Envelope, step: str) -> Envelope:
+def caused_by(
+    body: Message, *, cause: Envelope, step: str, timestamp: datetime | None = None
+) -> Envelope:
     """The envelope of a message caused by ``cause``: its id derives from the cause and the step,
-    so a retried or redelivered step produces the very same event."""
+    so a retried or redelivered step produces the very same event (stamped ``timestamp``, or
+    now)."""
     return build(
         body,
         correlation_id=cause.correlationId or getattr(body, "orderId", None),
         causation_id=str(cause.eventId),
         event_id=derive_event_id(str(cause.eventId), step),
+        timestamp=timestamp,
     )
 
 

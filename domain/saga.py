@@ -185,24 +185,25 @@ def _on_authorized(
 
 
 def _transition(
-    state: SagaState, body: OrderMessage, now: datetime, timeout: timedelta
+    state: SagaState, body: OrderMessage, now: datetime, timeout: timedelta, at: datetime
 ) -> tuple[SagaState, list[Outgoing]]:
+    """``now`` (the clock) sets deadlines; ``at`` (the cause's time) stamps what it decides."""
     if isinstance(body, StockReserved):
         return _on_reserved(state, body, now, timeout)
     if isinstance(body, PaymentAuthorized):
-        return _on_authorized(state, body, now)
+        return _on_authorized(state, body, at)
     if isinstance(body, StockUnavailable) and state.stage == "AWAITING_STOCK":
         return _cancel(
             state,
             f"out of stock: {body.sku} (requested {body.requested}, available {body.available})",
-            now,
+            at,
         )
     if isinstance(body, PaymentRejected) and state.stage == "AWAITING_PAYMENT":
-        return _cancel(state, f"payment rejected: {body.rejectionReason}", now)
+        return _cancel(state, f"payment rejected: {body.rejectionReason}", at)
     if isinstance(body, OrderTimedOut) and state.waiting and body.step == state.step:
-        return _cancel(state, TIMEOUT_REASON, now)
+        return _cancel(state, TIMEOUT_REASON, at)
     if isinstance(body, OrderCancellationRequested) and state.waiting:
-        return _cancel(state, f"cancelled by customer: {body.reason}", now)
+        return _cancel(state, f"cancelled by customer: {body.reason}", at)
     return state, []
 
 
@@ -222,7 +223,11 @@ def decide(
 ) -> tuple[SagaState | None, list[Envelope]]:
     """Fold one ``orders.events`` event into the saga; returns the new state and the envelopes to
     send, kept in the state's outbox. An event applied before, delivered again (a crash after the
-    table write, before the sends reached the broker), sends what it sent then, again."""
+    table write, before the sends reached the broker), sends what it sent then, again.
+
+    What it sends is stamped with its cause's time, not the clock's (``now`` sets deadlines
+    only): decided again after a ``kill -9`` (``replays_alike``), a step sends the very same
+    envelopes, to the byte, not only the same ids (a window counts an event by its time)."""
     body, cause = event.body, event.envelope
     assert isinstance(body, OrderMessage)
     event_id = str(cause.eventId)
@@ -233,7 +238,8 @@ def decide(
     elif event_id in state.applied:
         return state, [env for env in state.outbox if env.causationId == event_id]
     else:
-        new, out = _transition(state, body, now, timeout)
-    outbox = [caused_by(o.message, cause=cause, step=o.step) for o in out]
+        new, out = _transition(state, body, now, timeout, cause.timestamp)
+    outbox = [caused_by(o.message, cause=cause, step=o.step, timestamp=cause.timestamp)
+              for o in out]  # fmt: skip
     update = {"applied": [*new.applied, event_id], "outbox": [*new.outbox, *outbox]}
     return new.model_copy(update=update), outbox

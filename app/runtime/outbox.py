@@ -83,12 +83,18 @@ def wrote(fut: Any, ask: Ask | None = None) -> None:
     """A table write's changelog future, made inside a handler: its events wait for it. A write
     held back (``app.runtime.record_cache``) gives ``ask``: called once events wait for it."""
     box = _open.get()
-    if box is None or not box.waits or not isinstance(fut, asyncio.Future):
+    if box is None or not isinstance(fut, asyncio.Future):
         return
+    if not box.waits and not _dropped(fut):  # but a write dropped (its partition left) is
+        return  # waited for by all: its events must not leave from a worker that lost it
     if not box.writes or box.writes[-1] is not fut:  # a cached partition's, written again
         box.writes.append(fut)
     if ask is not None:
         box.asks.setdefault(fut, ask)
+
+
+def _dropped(fut: asyncio.Future[Any]) -> bool:
+    return fut.done() and not fut.cancelled() and isinstance(fut.exception(), Dropped)
 
 
 def hold(env: Outgoing) -> bool:
@@ -156,7 +162,10 @@ class Lane:
         if box.held and not box.writes and (self.tail is None or self.tail.done()):
             acks = []
             for env in box.held:  # nothing to wait for, nothing ahead: send now, as before
-                acks.append(await self.send(env))
+                try:
+                    acks.append(await self.send(env))
+                except Exception as exc:  # never sendable (too large …): the others still go
+                    await refused(env, exc)
             if not box.waits:  # a drill's kill -9 once they are on the broker, its write not
                 drills.on_acks("sent", acks)
             return

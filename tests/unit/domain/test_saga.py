@@ -191,7 +191,8 @@ def test_deadline_is_set_per_step() -> None:
 def test_cancelled_and_confirmed_carry_amount() -> None:
     state, _ = run(CREATED, RES_A, RES_B)
     assert state is not None
-    _, out = decide(state, event(AUTH, "x"), now=NOW, timeout=TIMEOUT)
+    paid_at = NOW + timedelta(seconds=2)  # the cause's time stamps what it decides: not ``now``
+    _, out = decide(state, event(AUTH, "x", at=paid_at), now=NOW, timeout=TIMEOUT)
     confirmed = body_of(out[-1])
     assert confirmed.model_dump(include={"amount", "currency"}) == {
         "amount": CREATED.amount,
@@ -200,10 +201,11 @@ def test_cancelled_and_confirmed_carry_amount() -> None:
     # each id derives from the cause and the step: a repeat of the step sends the same event
     steps = ["commit/a", "commit/b", "confirm"]
     assert [e.eventId for e in out] == [derive_event_id(str(event_id("x")), s) for s in steps]
-    assert confirmed.model_dump()["confirmedAt"] == NOW
-    _, out = decide(state, event(DECLINE, "y"), now=NOW, timeout=TIMEOUT)
+    assert confirmed.model_dump()["confirmedAt"] == paid_at
+    assert {e.timestamp for e in out} == {paid_at}
+    _, out = decide(state, event(DECLINE, "y", at=paid_at), now=NOW, timeout=TIMEOUT)
     cancelled = body_of(out[-1]).model_dump()
-    assert (cancelled["amount"], cancelled["cancelledAt"]) == (CREATED.amount, NOW)
+    assert (cancelled["amount"], cancelled["cancelledAt"]) == (CREATED.amount, paid_at)
 
 
 @pytest.mark.parametrize(

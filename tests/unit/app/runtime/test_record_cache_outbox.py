@@ -193,3 +193,20 @@ async def test_a_handler_that_replays_alike_sends_at_once_and_its_write_waits_fo
     record_cache.flush_all()  # the commit
     assert events.sent == ["o-1", "o-1"] and sent(acked) == [(1, b"o-1", b"CONFIRMED")]
     del ev
+
+
+async def test_a_handler_that_replays_alike_sends_nothing_for_a_partition_that_left(
+    acked: CachedStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(record_cache, "_flush_soon", lambda: None)
+    events = Events()
+    lane = Lane(events.send)
+    ev = in_partition(2)
+    acked.revoke_partitions(acked.table, {TP("t-changelog", 2)})
+    # a record handled after its partition's drain: its new owner decides it, not this worker
+    async with lane.holding(nobody, waits=False):
+        acked[b"o-9"] = b"AWAITING_STOCK"
+        outbox.hold(an_event("o-9"))
+    await turns()
+    assert events.sent == [] and sent(acked) == [] and not failed_sends
+    del ev
