@@ -68,15 +68,34 @@ async def nobody(env: Outgoing, exc: BaseException) -> None:
     raise AssertionError(f"{env!r} refused: {exc!r}")
 
 
+def a_lane(partition: int) -> tuple[Events, Lane, object]:
+    """A handler's lane, its events recorded, inside a record of ``partition`` (keep the third:
+    the current event, held weakly by Faust)."""
+    events = Events()
+    return events, Lane(events.send), in_partition(partition)
+
+
+async def handled(
+    lane: Lane,
+    store: CachedStore,
+    key: bytes,
+    value: bytes,
+    order: str | None,
+    *,
+    waits: bool = True,
+) -> None:
+    """One record handled in ``lane``: it writes ``key`` and, given an ``order``, sends an event."""
+    async with lane.holding(nobody, waits=waits):
+        store[key] = value
+        if order is not None:
+            assert outbox.hold(an_event(order))
+
+
 async def test_a_handlers_events_wait_for_a_flush_of_its_writes_without_a_commit(
     acked: CachedStore,
 ) -> None:
-    events = Events()
-    lane = Lane(events.send)
-    ev = in_partition(1)
-    async with lane.holding(nobody):
-        acked[b"o-1"] = b"reserved"
-        assert outbox.hold(an_event("o-1"))
+    events, lane, ev = a_lane(1)
+    await handled(lane, acked, b"o-1", b"reserved", "o-1")
     assert sent(acked) == [] and events.sent == []  # held in memory, the event with it
     await turns()  # one loop turn later the partition waited for is flushed, no commit needed
     assert sent(acked) == [(1, b"o-1", b"reserved")] and events.sent == []
@@ -91,13 +110,9 @@ async def test_a_handlers_events_wait_for_a_flush_of_its_writes_without_a_commit
 async def test_handlers_in_one_loop_turn_share_one_flush_one_record_per_key(
     acked: CachedStore,
 ) -> None:
-    events = Events()
-    lane = Lane(events.send)
-    ev = in_partition(0)
+    events, lane, ev = a_lane(0)
     for n in range(3):  # three records of the same key, handled before the loop turns
-        async with lane.holding(nobody):
-            acked[b"sku-mouse"] = f"level {n}".encode()
-            outbox.hold(an_event(f"o-{n}"))
+        await handled(lane, acked, b"sku-mouse", f"level {n}".encode(), f"o-{n}")
     await turns()
     assert sent(acked) == [(0, b"sku-mouse", b"level 2")]  # one record, the latest value
     table = acked.table
@@ -112,26 +127,19 @@ async def test_a_revoke_drops_the_writes_and_their_events_and_nothing_fails(
     acked: CachedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(record_cache, "_flush_soon", lambda: None)  # the revoke comes first
-    events = Events()
-    lane = Lane(events.send)
-    ev = in_partition(2)
-    async with lane.holding(nobody):
-        acked[b"o-9"] = b"created"
-        outbox.hold(an_event("o-9"))
+    events, lane, ev = a_lane(2)
+    await handled(lane, acked, b"o-9", b"created", "o-9")
     acked.revoke_partitions(acked.table, {TP("t-changelog", 2)})
     await turns()
     assert events.sent == [] and sent(acked) == []  # the next owner handles the record again
     assert not failed_sends and not unacked_sends  # a revoke, not a failure: commits go on
-    async with lane.holding(nobody):  # a record handled after the partition left: not written
-        acked[b"o-9"] = b"created"
-        outbox.hold(an_event("o-9"))
+    # a record handled after the partition left: not written
+    await handled(lane, acked, b"o-9", b"created", "o-9")
     record_cache.flush_all()
     await turns()
     assert events.sent == [] and sent(acked) == [] and record_cache.held() == 0
     acked.gone.discard(2)  # the partition is assigned here again (``on_rebalance``)
-    async with lane.holding(nobody):  # its lane works as before
-        acked[b"o-10"] = b"created"
-        outbox.hold(an_event("o-10"))
+    await handled(lane, acked, b"o-10", b"created", "o-10")  # its lane works as before
     record_cache.flush_all()
     table = acked.table
     assert isinstance(table, AckedTable)
@@ -155,17 +163,13 @@ async def test_a_partition_that_left_does_not_hide_a_write_refused_for_good() ->
 async def test_a_handler_that_only_writes_waits_for_the_commit_until_events_wait_for_it(
     acked: CachedStore,
 ) -> None:
-    events = Events()
-    lane = Lane(events.send)
-    ev = in_partition(0)
-    async with lane.holding(nobody):  # an order's status, nothing sent
-        acked[b"o-1"] = b"CREATED"
+    _, lane, ev = a_lane(0)
+    await handled(lane, acked, b"o-1", b"CREATED", None)  # an order's status, nothing sent
     await turns()
     assert sent(acked) == []  # held: the next commit flushes it, one record for many writes
     ev1 = in_partition(1)
-    async with lane.holding(nobody):  # the lane's next record sends: it waits for both
-        acked[b"o-2"] = b"CREATED"
-        outbox.hold(an_event("o-2"))
+    # the lane's next record sends: it waits for both
+    await handled(lane, acked, b"o-2", b"CREATED", "o-2")
     await turns()
     assert sorted(sent(acked)) == [(0, b"o-1", b"CREATED"), (1, b"o-2", b"CREATED")]
     del ev, ev1
@@ -175,20 +179,14 @@ async def test_a_handler_that_replays_alike_sends_at_once_and_its_write_waits_fo
     acked: CachedStore,
 ) -> None:
     # Given a lane of a handler that decides from its record and its own key only (the saga)
-    events = Events()
-    lane = Lane(events.send)
-    ev = in_partition(1)
+    events, lane, ev = a_lane(1)
     # When it writes and sends, Then the event leaves now, with no flush asked for
-    async with lane.holding(nobody, waits=False):
-        acked[b"o-1"] = b"AWAITING_PAYMENT"
-        assert outbox.hold(an_event("o-1"))
+    await handled(lane, acked, b"o-1", b"AWAITING_PAYMENT", "o-1", waits=False)
     await turns()
     assert events.sent == ["o-1"] and sent(acked) == []
     assert record_cache.held() == 1  # the write is for the commit's flush
     # And a second step of the same key before the commit is still one changelog record
-    async with lane.holding(nobody, waits=False):
-        acked[b"o-1"] = b"CONFIRMED"
-        outbox.hold(an_event("o-1"))
+    await handled(lane, acked, b"o-1", b"CONFIRMED", "o-1", waits=False)
     await turns()
     record_cache.flush_all()  # the commit
     assert events.sent == ["o-1", "o-1"] and sent(acked) == [(1, b"o-1", b"CONFIRMED")]
@@ -199,14 +197,10 @@ async def test_a_handler_that_replays_alike_sends_nothing_for_a_partition_that_l
     acked: CachedStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(record_cache, "_flush_soon", lambda: None)
-    events = Events()
-    lane = Lane(events.send)
-    ev = in_partition(2)
+    events, lane, ev = a_lane(2)
     acked.revoke_partitions(acked.table, {TP("t-changelog", 2)})
     # a record handled after its partition's drain: its new owner decides it, not this worker
-    async with lane.holding(nobody, waits=False):
-        acked[b"o-9"] = b"AWAITING_STOCK"
-        outbox.hold(an_event("o-9"))
+    await handled(lane, acked, b"o-9", b"AWAITING_STOCK", "o-9", waits=False)
     await turns()
     assert events.sent == [] and sent(acked) == [] and not failed_sends
     del ev
