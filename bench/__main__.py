@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import anchors, hops, measure, overload, pipeline, raw_hop, targets
+from bench import anchors, hops, latency_runs, measure, overload, pipeline, targets
 from bench.kafka import start_broker
+from bench.latency_runs import HOP_RATES
 from localkafka import Broker, ensure_jars
 
-HOP_RATES = (10, 100)  # the per-hop table's rates (issue 16, direction 4)
 ANCHORS = ("raw_forward", "raw_stateful", "quix_stateful", "faust_forward_defaults",
            "faust_stateful_defaults", "faust_forward_ours", "faust_stateful_ours")  # fmt: skip
 
@@ -118,18 +118,7 @@ def measure_pipeline(
             print(f"  pipeline, {n} worker(s): {run['ordersPerSecond']} orders/s, "
                   f"outcomes {run['outcomes']}", flush=True)  # fmt: skip
             if n == 2 and "latency" in args.parts:
-                # warm-up: the first second of HTTP traffic (connections, first reads) is slow
-                asyncio.run(pipeline.latency(system.workers, 20, 3))
-                out["rawHop"] = asyncio.run(raw_hop.measure(broker.bootstrap, rate=HOP_RATES[0]))
-                for rate in (10, 100, 500):
-                    asyncio.run(overload.quiet(system.workers))  # not the backlog of a run before
-                    since, marks = asyncio.run(hops.ends(system)), hops.Marks()
-                    lat = asyncio.run(pipeline.latency(system.workers, rate, args.latency_seconds,
-                                                       marks=marks))  # fmt: skip
-                    out[f"latency{rate}"] = lat
-                    print(f"  latency at {rate}/s: {lat}", flush=True)
-                    if rate in HOP_RATES:
-                        out[f"hops{rate}"] = hops.measure(system, marks, since)
+                out |= latency_runs.measure(system, args.latency_seconds, profile=args.profile)
             if n == 2 and "overload" in args.parts:
                 capacity = out["workers2"]["ordersPerSecond"]
                 out["overload"] = overload.measure(
@@ -190,12 +179,21 @@ def measure_pipeline(
               "and records delivered to the agents per order",
               ["workers", *kinds, "deliveries", "commit interval s"], written)  # fmt: skip
     latency = [[k.removeprefix("latency"), v["orders"], v["confirmed"], v["p50Ms"], v["p95Ms"],
-                v["p99Ms"], v["failed"] or "-"]
+                v["p99Ms"], v.get("workerCpuMsPerOrder") or "-", v["failed"] or "-"]
                for k, v in out.items() if k.startswith("latency")]  # fmt: skip
     if latency:
         table(
             "Latency POST /orders → CONFIRMED seen over HTTP, 2 workers, open loop",
-            ["offered/s", "orders", "confirmed", "p50 ms", "p95 ms", "p99 ms", "failed"],
+            [
+                "offered/s",
+                "orders",
+                "confirmed",
+                "p50 ms",
+                "p95 ms",
+                "p99 ms",
+                "worker CPU ms/order",
+                "failed",
+            ],
             latency,
         )
     if any(f"hops{rate}" in out for rate in HOP_RATES):

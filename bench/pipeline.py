@@ -100,7 +100,7 @@ async def _terminal_watch(system: System, order_ids: set[str], ready: asyncio.Ev
     return time.monotonic()
 
 
-def _spy(pid: int, out: Path) -> subprocess.Popen[bytes]:
+def profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
     spy = str(Path(sys.executable).parent / "py-spy")
     cmd = [spy, "record", "-r", "200", "--format", "raw", "-o", str(out), "--pid", str(pid)]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -132,7 +132,7 @@ async def throughput(system: System, orders: int, seed: int, broker_pid: int | N
     msgs0, cpu0, t0 = await traffic.total(), sum(cpu_seconds(p) for p in pids), time.monotonic()
     broker0, (busy0, all0) = cpu_seconds(broker_pid) if broker_pid else 0.0, machine_jiffies()
     delivered0 = await written.deliveries(system.workers)
-    spies = [_spy(w.proc.pid, system.root / f"{w.name}.folded")
+    spies = [profiler(w.proc.pid, system.root / f"{w.name}.folded")
              for w in system.workers if w.proc and profile]  # fmt: skip
     await _send_all(system.bootstrap, records)
     sent = time.monotonic()
