@@ -14,7 +14,7 @@ from views.http.errors import json_errors
 
 tracing.configure(settings.trace_exporter)
 record_cache.configure(settings.table_cache_records, settings.table_cache_linger_ms / 1000)
-fetching.configure(settings.fetch_max_wait_ms)
+fetching.configure(settings.fetch_max_wait_ms, settings.fetch_sessions)
 garbage.configure(settings.gc_threshold)
 
 app = OrdersApp(

@@ -76,6 +76,9 @@ class Settings(BaseSettings):
         20, ge=1, le=30_000,
         description="ms a fetch waits at the broker for a record (Faust fixes it at 1500)",
     )  # fmt: skip
+    fetch_sessions: bool = Field(
+        True, description="fetch in incremental sessions (KIP-227): a fetch names what changed"
+    )
     gc_threshold: int = Field(
         20_000, ge=0, le=10_000_000,
         description="allocations between young-generation collections; 0: CPython's own (700)",

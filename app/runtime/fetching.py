@@ -10,7 +10,10 @@ next record waits for that timeout: a worker with a backlog on the broker sat id
 a trickle took up to the whole wait (docs/performance.md, "What paced one worker").
 
 ``ORDERS_FETCH_MAX_WAIT_MS`` sets it; an idle worker then sends one fetch per broker per
-interval, each costing it CPU. Faust's client-only consumer (no group) keeps aiokafka's 500 ms."""
+interval, each costing it CPU. Faust's client-only consumer (no group) keeps aiokafka's 500 ms.
+
+With ``ORDERS_FETCH_SESSIONS`` (the default) the fetcher's requests go out in incremental
+fetch sessions (``app.runtime.fetch_sessions``): a fetch names only what changed."""
 
 from __future__ import annotations
 
@@ -18,12 +21,16 @@ from typing import Any
 
 from faust.transport.drivers import aiokafka as faust_kafka
 
+from app.runtime.fetch_sessions import FetchSessions
+
 _wait_ms = [1500]  # Faust's value until the app configures it (``ORDERS_FETCH_MAX_WAIT_MS``)
+_sessions = [False]  # fetch in incremental sessions (``ORDERS_FETCH_SESSIONS``)
 
 
-def configure(wait_ms: int) -> None:
-    """The fetch wait of the worker consumers built from now on (the app sets it at import)."""
-    _wait_ms[0] = wait_ms
+def configure(wait_ms: int, sessions: bool = False) -> None:
+    """The fetch wait of the worker consumers built from now on, and whether they fetch in
+    sessions (the app sets both at import)."""
+    _wait_ms[0], _sessions[0] = wait_ms, sessions
 
 
 class FetchWaitThread(faust_kafka.AIOKafkaConsumerThread):
@@ -35,6 +42,12 @@ class FetchWaitThread(faust_kafka.AIOKafkaConsumerThread):
         # a constant, so it is set on the client before that (tests/unit: the fetcher's value)
         consumer._fetch_max_wait_ms = _wait_ms[0]
         return consumer
+
+    async def on_start(self) -> None:
+        await super().on_start()  # builds and starts the aiokafka consumer, and its fetcher
+        if _sessions[0]:
+            fetcher = self._consumer._fetcher  # type: ignore[union-attr]
+            fetcher._client = FetchSessions(fetcher)
 
 
 class FetchWaitConsumer(faust_kafka.Consumer):
