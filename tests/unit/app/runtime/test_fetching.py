@@ -80,8 +80,9 @@ async def test_the_started_consumer_fetches_in_sessions_when_set(
 
     monkeypatch.setattr(faust_kafka.AIOKafkaConsumerThread, "on_start", started)
     monkeypatch.setattr(fetching, "_sessions", [sessions])
-    # When the app's consumer thread starts
+    # When the app's consumer thread starts (its consumer is put back after the test)
     thread = app.consumer._thread  # type: ignore[attr-defined]
+    monkeypatch.setattr(thread, "_consumer", thread._consumer)
     await FetchWaitThread.on_start(thread)
     # Then its fetches go through a session keeper, or straight to the client when off
     if sessions:
