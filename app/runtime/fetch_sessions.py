@@ -17,9 +17,11 @@ answer holds only the partitions with records or news (a high watermark that mov
 fetcher's client, turns each full ``FetchRequest`` the fetcher builds into its session's
 incremental one, and follows the session from the answers, as ``FetchSessionHandler`` does:
 an error, a lost answer or a cancelled fetch makes the next request a full one that opens a
-new session. The fetcher still sees full requests, so its checks (an answer for an offset that
-is not the partition's position any more is dropped) work as before. ``ORDERS_FETCH_SESSIONS``
-turns it off.
+new session, and so does a new assignment (its partitions start with no high watermark, which
+a session would give only to those with news: found by a review, with a modelled broker).
+The fetcher still sees full requests, so its checks (an answer for an offset that is not the
+partition's position any more is dropped) work as before. ``ORDERS_FETCH_SESSIONS`` turns it
+off.
 """
 
 from __future__ import annotations
@@ -130,6 +132,7 @@ class FetchSessions:
         self._client = fetcher._client
         self._fetcher = fetcher
         self.sessions: dict[int, Session] = {}
+        self._fetched_for: dict[int, Any] = {}  # node -> the assignment its session fetched for
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -138,25 +141,46 @@ class FetchSessions:
         if type(request) is not FetchRequest:
             return await self._client.send(node_id, request, **kwargs)
         session = self.sessions.setdefault(node_id, Session())
-        fetch = session.fetch(request)
+        assignment = self._assignment()
+        try:
+            if self._fetched_for.get(node_id) is not assignment:
+                # a new assignment starts its partitions with no high watermark: a full fetch
+                # answers for each, where a session would name only those with news
+                self._fetched_for[node_id] = assignment
+                session.failed()
+            fetch = session.fetch(request)
+        except Exception as exc:  # the fetcher retries a KafkaError; anything else stops it
+            session.failed()
+            raise errors.KafkaError(f"fetch session: {exc!r}") from exc
         try:
             response = await self._client.send(node_id, fetch, **kwargs)
         except BaseException:
             session.failed()
             raise
-        session.answered(response, fetch)
-        if fetch.epoch != INITIAL:
-            self._answered_for(session)
+        try:
+            session.answered(response, fetch)
+            if fetch.epoch != INITIAL and not getattr(response, "error_code", 0):
+                self._answered_for(session, response, assignment)
+        except errors.KafkaError:
+            raise
+        except Exception as exc:
+            session.failed()
+            raise errors.KafkaError(f"fetch session: {exc!r}") from exc
         return response
 
-    def _answered_for(self, session: Session) -> None:
-        """An incremental answer covers every partition of its session, named or not: stamp them
-        as aiokafka stamps those of a full answer (Faust's stall check reads the time)."""
+    def _assignment(self) -> Any:
         subscription = self._fetcher._subscriptions.subscription
-        assignment = subscription.assignment if subscription is not None else None
-        if assignment is None:
+        return subscription.assignment if subscription is not None else None
+
+    def _answered_for(self, session: Session, response: Any, assignment: Any) -> None:
+        """An incremental answer covers every partition of its session, named or not: stamp them
+        as aiokafka stamps those of a full answer (Faust's stall check reads the time), except
+        the ones it answers with an error, and none if the assignment changed meanwhile (the
+        fetcher drops such an answer)."""
+        if assignment is None or assignment is not self._assignment() or not assignment.active:
             return
+        failed = {TopicPartition(t, p[0]) for t, parts in response.topics for p in parts if p[1]}
         now_ms = int(time.time() * 1000)
         for tp in session.partitions:
-            if (state := assignment.state_value(tp)) is not None:
+            if tp not in failed and (state := assignment.state_value(tp)) is not None:
                 state.timestamp = now_ms

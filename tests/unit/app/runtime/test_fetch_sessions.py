@@ -11,6 +11,7 @@ from aiokafka import errors
 from aiokafka.protocol.fetch import (
     FetchRequest,
     FetchRequest_v4,
+    FetchRequest_v7,
     FetchRequest_v11,
     FetchResponse_v11,
 )
@@ -30,11 +31,13 @@ def full(**offsets: int) -> FetchRequest:
     return FetchRequest(20, 1, 50 * 2**20, 0, list(topics.items()), rack_id="r1")
 
 
-def answer(session: int, *tps: TopicPartition, error: int = 0, throttle: int = 0) -> Any:
-    """A Fetch v11 answer naming ``tps`` (no records)."""
+def answer(session: int, *tps: TopicPartition, error: int = 0, throttle: int = 0,
+           failing: tuple[TopicPartition, ...] = ()) -> Any:  # fmt: skip
+    """A Fetch v11 answer naming ``tps`` (no records), ``failing`` with NotLeaderOrFollower."""
     by_topic: dict[str, list[tuple[Any, ...]]] = {}
     for tp in tps:
-        by_topic.setdefault(tp.topic, []).append((tp.partition, 0, 10, 10, 0, [], -1, b""))
+        code = errors.NotLeaderForPartitionError.errno if tp in failing else 0
+        by_topic.setdefault(tp.topic, []).append((tp.partition, code, 10, 10, 0, [], -1, b""))
     return FetchResponse_v11(throttle, error, session, list(by_topic.items()))
 
 
@@ -78,6 +81,13 @@ def test_the_wire_request_carries_the_session_the_changes_and_the_forgotten() ->
     assert wire.topics == [("a", [(0, -1, 9, -1, MAX)])]
     assert wire.forgotten_topics_data == [("a", [1])]
     assert (wire.max_wait_time, wire.min_bytes, wire.rack_id) == (20, 1, "r1")
+
+
+def test_before_fetch_v9_a_partition_has_no_leader_epoch() -> None:
+    fetch = opened().fetch(full(a0=9, b0=7))
+    wire = FetchRequest_v7.decode(fetch.build(FetchRequest_v7).encode())
+    assert (wire.session_id, wire.session_epoch) == (42, 1)
+    assert wire.topics == [("a", [(0, 9, -1, MAX)])]
 
 
 def test_below_fetch_v7_the_full_request_goes_out() -> None:
@@ -156,9 +166,13 @@ class Client:
 
 def fetcher_with(client: Client, *tps: TopicPartition) -> Any:
     states = {tp: SimpleNamespace(timestamp=None) for tp in tps}
-    assignment = SimpleNamespace(state_value=states.get)
-    subscriptions = SimpleNamespace(subscription=SimpleNamespace(assignment=assignment))
+    subscriptions = SimpleNamespace(subscription=SimpleNamespace(assignment=assigned(states)))
     return SimpleNamespace(_client=client, _subscriptions=subscriptions, states=states)
+
+
+def assigned(states: dict[TopicPartition, Any]) -> Any:
+    """aiokafka's assignment as the session keeper reads it: its partitions' states."""
+    return SimpleNamespace(state_value=states.get, active=True)
 
 
 async def test_fetches_go_out_in_the_session_and_everything_else_as_it_was() -> None:
@@ -186,3 +200,40 @@ async def test_a_fetch_without_an_answer_restarts_its_session() -> None:
     await sessions.send(1, full(a0=6))
     assert (client.sent[2].session, client.sent[2].epoch) == (42, INITIAL)
     assert sessions.sessions[1].id == 43
+
+
+async def test_a_new_assignment_makes_the_next_fetch_full() -> None:
+    # its partitions start with no high watermark, which only a full answer gives them all
+    client = Client(answer(42, A0, A1), answer(42, A0), answer(43, A0, A1))
+    fetcher = fetcher_with(client, A0, A1)
+    sessions = FetchSessions(fetcher)
+    await sessions.send(1, full(a0=5, a1=3))
+    await sessions.send(1, full(a0=8, a1=3))
+    assert client.sent[1].epoch == 1
+    fetcher._subscriptions.subscription.assignment = assigned(fetcher.states)  # a rebalance
+    await sessions.send(1, full(a0=8, a1=3))
+    assert client.sent[2].epoch == INITIAL and set(client.sent[2].send) == {A0, A1}
+
+
+async def test_partitions_answered_with_an_error_or_refused_fetches_are_not_stamped() -> None:
+    not_found = errors.FetchSessionIdNotFound.errno
+    client = Client(answer(42, A0, A1), answer(42, A1, failing=(A1,)), answer(0, error=not_found))
+    fetcher = fetcher_with(client, A0, A1)
+    sessions = FetchSessions(fetcher)
+    await sessions.send(1, full(a0=5, a1=3))
+    await sessions.send(1, full(a0=5, a1=3))
+    # a partition the broker cannot serve (a stale leader) is not shown as fetched
+    assert fetcher.states[A1].timestamp is None and fetcher.states[A0].timestamp is not None
+    fetcher.states[A0].timestamp = None
+    await sessions.send(1, full(a0=5, a1=3))  # the whole fetch refused
+    assert fetcher.states[A0].timestamp is None
+
+
+async def test_a_fault_in_the_bookkeeping_is_an_error_the_fetcher_retries() -> None:
+    # aiokafka's fetcher logs a KafkaError and fetches again; any other exception stops it
+    client = Client(answer(42, A0), SimpleNamespace(error_code=0))  # an answer with no topics
+    sessions = FetchSessions(fetcher_with(client, A0))
+    await sessions.send(1, full(a0=5))
+    with pytest.raises(errors.KafkaError):
+        await sessions.send(1, full(a0=6))
+    assert sessions.sessions[1].epoch == INITIAL
